@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// LatentVJ: audio-reactive StyleGAN2 visuals for live performance.
+// One module per stage of the data flow; every C library is wrapped once, by one system-library target.
+import PackageDescription
+
+/// The DSP module drops bounds checks in release builds: its loops index preallocated buffers whose
+/// sizes are validated once, up front. Nothing else gets it: under -Ounchecked an empty range written
+/// as `a..<b` with a > b is undefined behaviour instead of a trap.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+func system(_ name: String, _ pkg: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "LatentVJ",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "latentvj", targets: ["LatentVJCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, one wrapper each.
+        system("CJack", "jack", apt: "libjack-jackd2-dev"),
+        system("CALSA", "alsa", apt: "libasound2-dev"),
+        system("CLiblo", "liblo", apt: "liblo-dev"),
+        system("CFFTW", "fftw3f", apt: "libfftw3-dev"),
+        system("CSDL2", "sdl2", apt: "libsdl2-dev"),
+        system("COpenBLAS", "openblas", apt: "libopenblas-dev"),
+        system("CPNG", "libpng", apt: "libpng-dev"),
+
+        // Shared vocabulary: errors, progress, small numeric helpers.
+        .target(name: "Basics"),
+        // BLAS/LAPACK in one place.
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "Basics"]),
+        // Audio in: WAV, ffmpeg decoding, the demo track, audio devices.
+        .target(name: "AudioIn", dependencies: ["Basics", "CJack"]),
+        // Audio features: offline (thesis) and causal (live) extractors on one DSP core.
+        .target(name: "Features", dependencies: ["Basics", "LinearAlgebra", "CFFTW"], swiftSettings: fastMath),
+        // Raster images, bitmap font, plots, PNG files.
+        .target(name: "Imaging", dependencies: ["Basics", "CPNG"]),
+        // Controllers: OSC (liblo) and MIDI.
+        .target(name: "Control", dependencies: ["Basics", "CLiblo", "CALSA"]),
+        // Display: the SDL2 window.
+        .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
+
+        .executableTarget(
+            name: "LatentVJCLI",
+            dependencies: [
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/LatentVJCLI"
+        ),
+
+        // Test support: counts heap allocations per thread (real-time contract tests).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+
+        .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

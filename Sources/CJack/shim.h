@@ -1,0 +1,10 @@
+// JACK audio connection kit: the whole C surface LatentVJ uses comes in through here.
+#pragma once
+#include <jack/jack.h>
+#include <jack/midiport.h>
+#include <jack/ringbuffer.h>
+
+// jack_client_open is variadic (an optional server name follows); Swift cannot call C variadics.
+static inline jack_client_t *lvj_jack_client_open(const char *name, jack_options_t options, jack_status_t *status) {
+    return jack_client_open(name, options, status);
+}

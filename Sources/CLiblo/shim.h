@@ -1,0 +1,3 @@
+// liblo: Open Sound Control over UDP.
+#pragma once
+#include <lo/lo.h>

@@ -1,0 +1,3 @@
+// SDL2: window, events, textures.
+#pragma once
+#include <SDL.h>

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages LatentVJ builds and runs with, if any are missing.
+# Safe to run again: it does nothing when everything is present.
+set -euo pipefail
+
+packages=(
+  # C libraries, one per system-library target
+  libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev pkg-config
+  # programs the engine and its tests drive
+  ffmpeg jackd2 liblo-tools xvfb
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+# jackd2 asks about real-time priority in a dialog; answer it up front.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections 2>/dev/null || true
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
