@@ -18,7 +18,7 @@ demo: build
 
 # Release mode: the DSP tests run real signals and would crawl in a debug build.
 test: build
-	swift test -c release
+	swift test -c release --disable-swift-testing
 
 bench: build
 	$(BIN) bench features
