@@ -39,6 +39,12 @@ let package = Package(
         .target(name: "AudioIn", dependencies: ["Basics", "CJack"]),
         // Audio features: offline (thesis) and causal (live) extractors on one DSP core.
         .target(name: "Features", dependencies: ["Basics", "LinearAlgebra", "CFFTW"], swiftSettings: fastMath),
+        // StyleGAN2 on the CPU: checkpoints (pickle, safetensors), mapping and synthesis networks.
+        .target(name: "StyleGAN", dependencies: ["Basics", "LinearAlgebra"], swiftSettings: fastMath),
+        // Synthesis: what drives the generator (interpolation groups now; envelopes and the decoder later).
+        .target(name: "Synthesis", dependencies: ["Basics", "Features", "StyleGAN"]),
+        // Recording: frames (and audio) to video files through ffmpeg.
+        .target(name: "Recording", dependencies: ["Basics"]),
         // Raster images, bitmap font, plots, PNG files.
         .target(name: "Imaging", dependencies: ["Basics", "CPNG"]),
         // Controllers: OSC (liblo) and MIDI.
@@ -49,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"
@@ -62,6 +68,9 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics"]),
+        .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

@@ -5,41 +5,11 @@ import XCTest
 
 /// The `latentvj` executable as a user runs it.
 final class CLITests: XCTestCase {
-    static var binary: String {
-        if let env = ProcessInfo.processInfo.environment["LATENTVJ_BIN"] { return env }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for config in ["release", "debug"] {
-            let p = root.appendingPathComponent(".build/\(config)/latentvj").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return root.appendingPathComponent(".build/release/latentvj").path
-    }
-
-    struct Result { let status: Int32; let stdout: String; let stderr: String; let data: Data }
-
-    func run(_ args: [String], environment: [String: String]? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args
-        if let environment { p.environment = environment }
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        var stderrData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stderrData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self), data: data)
-    }
+    func run(_ args: [String], environment: [String: String]? = nil) throws -> CLI.Result { try CLI.run(args, environment: environment) }
 
     var folder: String!
     override func setUpWithError() throws {
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build latentvj first (make test does)")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.binary), "build latentvj first (make test does)")
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }

@@ -1,0 +1,94 @@
+import ArgumentParser
+import AudioIn
+import Basics
+import Features
+import Foundation
+import Recording
+import StyleGAN
+import Synthesis
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render a music video for a song: frames driven by its audio features, encoded with its audio.",
+        discussion: """
+        Synthesizers (--synth) are the interpolation groups of the thesis (section 3.4): none, random, onsets, \
+        chroma, onsets+chroma. They are driven by the offline features of the song.
+
+        Examples:
+          latentvj render song.flac -o song.mp4                          (untrained demo model, onsets+chroma)
+          latentvj render song.wav -o song.mp4 --model net.pkl --synth chroma --size 512 --fps 30
+        """)
+
+    @Argument(help: "Audio file.")
+    var audio: String
+
+    @Option(name: .shortAndLong, help: "Output video (.mp4 or .mkv).")
+    var output: String
+
+    @Option(help: "Generator .pkl or .safetensors (default: the untrained demo model).")
+    var model: String?
+
+    @Option(help: "Output size in pixels (frames are scaled; default: the model's resolution).")
+    var size: Int?
+
+    @Option(help: "Frames per second.")
+    var fps: Double = 24
+
+    @Option(help: "Synthesizer: none, random, onsets, chroma, onsets+chroma.")
+    var synth: String = "onsets+chroma"
+
+    @Option(help: "Seed of the random latents and noise.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Truncation ψ of the random latents.")
+    var psi: Float = 1
+
+    @Option(help: "Render only the first N seconds.")
+    var seconds: Double?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard InterpolationGroup(rawValue: synth) != nil else {
+            throw ValidationError("--synth must be one of \(InterpolationGroup.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard fps >= 1, fps <= 120 else { throw ValidationError("--fps must be between 1 and 120") }
+        if let size, !(16...4096).contains(size) { throw ValidationError("--size must be between 16 and 4096") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var clip = try AudioFile.read(path: audio)
+            if let seconds { clip = clip.slice(frames: 0..<Int(seconds * clip.sampleRate)) }
+            let weights = try ModelFile.load(path: model)
+            let generator = try Generator(weights: weights)
+            if generator.untrained && !quiet { FileHandle.standardError.write("model: \(generator.label) — UNTRAINED (load your own with --model)\n") }
+            let features = try OfflineExtractor(fps: fps).extract(mono: clip.mono(), sampleRate: clip.sampleRate)
+            let sequence = InterpolationSequence(group: InterpolationGroup(rawValue: synth)!, features: features,
+                                                 generator: generator, seed: seed, psi: psi)
+            let r = generator.architecture.imgResolution
+            // The audio goes in as a WAV of exactly what was analysed (any input format, any --seconds cut).
+            let audioCopy = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-render-\(getpid()).wav").path
+            defer { try? FileManager.default.removeItem(atPath: audioCopy) }
+            try WAVWriter.write(clip, to: audioCopy, encoding: .float32)
+            let writer = try VideoWriter(path: output, width: r, height: r, fps: fps, outputSize: size, audio: audioCopy)
+            let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * generator.architecture.wDim)
+            let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
+            let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
+            defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
+            let progress = Progress("rendering \(features.frames) frames", total: Double(features.frames), enabled: !quiet)
+            for k in 0..<features.frames {
+                sequence.frame(k, ws: ws)
+                generator.synthesize(ws: ws, noise: .custom, into: image)
+                ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)
+                try writer.write(UnsafeBufferPointer(start: rgb, count: r * r * 3))
+                progress.update(Double(k + 1))
+            }
+            progress.finish()
+            try writer.finish()
+            if !quiet { FileHandle.standardError.write("wrote \(output)\n") }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Runs the built `latentvj` executable as a user would.
+enum CLI {
+    static var binary: String {
+        if let env = ProcessInfo.processInfo.environment["LATENTVJ_BIN"] { return env }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for config in ["release", "debug"] {
+            let p = root.appendingPathComponent(".build/\(config)/latentvj").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return root.appendingPathComponent(".build/release/latentvj").path
+    }
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String; let data: Data }
+
+    static func run(_ args: [String], environment: [String: String]? = nil) throws -> Result {
+        try runProgram(binary, args, environment: environment)
+    }
+
+    /// Any program, with both output streams collected (read concurrently so neither pipe fills up).
+    static func runProgram(_ path: String, _ args: [String], environment: [String: String]? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        if let environment { p.environment = environment }
+        p.standardInput = FileHandle.nullDevice
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let box = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { box.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
+                      stderr: String(decoding: box.data, as: UTF8.self), data: data)
+    }
+
+    /// ffprobe's view of a media file: stream codec types, codec names, sizes, duration.
+    static func probe(_ path: String) throws -> [String: Any] {
+        let r = try runProgram("/usr/bin/ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", path])
+        guard r.status == 0 else { return [:] }
+        return (try JSONSerialization.jsonObject(with: r.data) as? [String: Any]) ?? [:]
+    }
+}
