@@ -82,12 +82,15 @@ public final class Generator {
         columns = FloatBuffer(count: columnSize); grid = FloatBuffer(count: gridSize)
         filterTemp = FloatBuffer(count: tempSize); scaledInput = FloatBuffer(count: scaledSize)
         imageA = FloatBuffer(count: a.imgChannels * R * R); imageB = FloatBuffer(count: a.imgChannels * R * R)
+        passes = SynthesisPasses(generator: self)
     }
 
     public let numWs: Int
     public let imageCount: Int
     /// Large GEMMs go to our own worker threads (see ParallelGEMM for why not OpenBLAS's).
     let gemm = ParallelGEMM.shared
+    /// The element-wise passes, split over the same worker threads.
+    private(set) var passes: SynthesisPasses!
 
     /// The conv layers that take noise, in order, with their resolutions (for the decoder's noise maps).
     public var noiseLayers: [(name: String, resolution: Int)] { convs.map { ($0.name, $0.resolution) } }
@@ -169,14 +172,14 @@ public final class Generator {
                 let l = convs[layerIndex]; layerIndex += 1
                 l.modulate(ws + l.wIndex * wDim)
                 upsamplingConvolution(l, input: x)
-                l.finish(noise: noise)
+                passes.start(.finish, layer: l, input: x, noise: noise)
                 x = UnsafePointer(l.output.pointer)
                 lap(layerIndex - 1, since: &clock)
             }
             let l = convs[layerIndex]; layerIndex += 1
             l.modulate(ws + l.wIndex * wDim)
             convolution(l, input: x)
-            l.finish(noise: noise)
+            passes.start(.finish, layer: l, input: x, noise: noise)
             x = UnsafePointer(l.output.pointer)
             lap(layerIndex - 1, since: &clock)
             // The image path: up-sample the running image, add this block's ToRGB.
@@ -197,9 +200,17 @@ public final class Generator {
 
     /// 3×3 convolution, padding 1: im2col with the styles folded in, then one GEMM.
     private func convolution(_ l: SynthesisLayer, input x: UnsafePointer<Float>) {
+        passes.start(.im2col, layer: l, input: x, noise: .none)
+        let n = l.resolution * l.resolution
+        gemm.multiply(m: l.outChannels, n: n, k: l.inChannels * 9, a: l.weight.pointer, lda: l.inChannels * 9,
+                      b: columns.pointer, ldb: n, c: l.output.pointer, ldc: n)
+    }
+
+    /// im2col of input channels `channels`, each scaled by its style.
+    func im2col(_ l: SynthesisLayer, input x: UnsafePointer<Float>, channels: Range<Int>) {
         let r = l.resolution, n = r * r
         let cols = columns.pointer
-        for i in 0..<l.inChannels {
+        for i in channels {
             let s = l.styles[i], plane = x + i * n
             for ky in 0..<3 { for kx in 0..<3 {
                 let row = cols + (i * 9 + ky * 3 + kx) * n
@@ -215,24 +226,29 @@ public final class Generator {
                 }
             } }
         }
-        gemm.multiply(m: l.outChannels, n: n, k: l.inChannels * 9, a: l.weight.pointer, lda: l.inChannels * 9,
-                      b: cols, ldb: n, c: l.output.pointer, ldc: n)
     }
 
     /// Stride-2 transposed 3×3 convolution (one GEMM, then a scatter onto the (2h+1)² grid), then the FIR.
     private func upsamplingConvolution(_ l: SynthesisLayer, input x: UnsafePointer<Float>) {
-        let h = l.resolution / 2, hw = h * h, g = 2 * h + 1
+        let h = l.resolution / 2, hw = h * h
         let xs = scaledInput.pointer
         for i in 0..<l.inChannels {
             let s = l.styles[i], src = x + i * hw, dst = xs + i * hw
             for p in 0..<hw { dst[p] = src[p] * s }
         }
-        let taps = columns.pointer   // [out·9][h²]
         gemm.multiply(m: l.outChannels * 9, n: hw, k: l.inChannels, a: l.weight.pointer, lda: l.inChannels,
-                      b: xs, ldb: hw, c: taps, ldc: hw)
-        let gridPointer = grid.pointer
-        gridPointer.update(repeating: 0, count: l.outChannels * g * g)
-        for o in 0..<l.outChannels {
+                      b: xs, ldb: hw, c: columns.pointer, ldc: hw)
+        passes.start(.scatterAndFilter, layer: l, input: x, noise: .none)
+    }
+
+    /// Scatter of the GEMM's taps ([out·9][h²] in `columns`) onto the grid, then the FIR, for output
+    /// channels `channels`.
+    func scatterAndFilter(_ l: SynthesisLayer, channels: Range<Int>) {
+        guard !channels.isEmpty else { return }
+        let h = l.resolution / 2, hw = h * h, g = 2 * h + 1
+        let taps = columns.pointer, gridPointer = grid.pointer
+        (gridPointer + channels.lowerBound * g * g).update(repeating: 0, count: channels.count * g * g)
+        for o in channels {
             let plane = gridPointer + o * g * g
             for ky in 0..<3 { for kx in 0..<3 {
                 let t = taps + (o * 9 + ky * 3 + kx) * hw
@@ -242,7 +258,9 @@ public final class Generator {
                 }
             } }
         }
-        Resampling.filterTransposedGrid(gridPointer, channels: l.outChannels, h: h, temp: filterTemp.pointer, out: l.output.pointer)
+        Resampling.filterTransposedGrid(gridPointer + channels.lowerBound * g * g, channels: channels.count, h: h,
+                                        temp: filterTemp.pointer + channels.lowerBound * g * (2 * h),
+                                        out: l.output.pointer + channels.lowerBound * (2 * h) * (2 * h))
     }
 
     /// Convenience: ws → image array (allocates).
@@ -286,5 +304,35 @@ extension GeneratorArchitecture {
             rgbs.append(2 * Double(imgChannels) * c * rr)
         }
         return convs + rgbs
+    }
+}
+
+/// The generator's element-wise passes as work for the worker threads: which pass, on which layer,
+/// is set before each run (one object, reused every frame).
+final class SynthesisPasses: ParallelWork {
+    enum Kind { case im2col, scatterAndFilter, finish }
+    unowned let generator: Generator
+    var kind = Kind.finish
+    unowned(unsafe) var layer: SynthesisLayer
+    var input: UnsafePointer<Float>?
+    var noise = NoiseMode.none
+
+    init(generator: Generator) {
+        self.generator = generator
+        layer = generator.convs[0]
+    }
+
+    func start(_ kind: Kind, layer: SynthesisLayer, input: UnsafePointer<Float>, noise: NoiseMode) {
+        self.kind = kind; self.layer = layer; self.input = input; self.noise = noise
+        generator.gemm.run(self)
+    }
+
+    func work(part: Int) {
+        let pool = generator.gemm
+        switch kind {
+        case .im2col: generator.im2col(layer, input: input!, channels: pool.range(part, of: layer.inChannels))
+        case .scatterAndFilter: generator.scatterAndFilter(layer, channels: pool.range(part, of: layer.outChannels))
+        case .finish: layer.finish(noise: noise, channels: pool.range(part, of: layer.outChannels))
+        }
     }
 }

@@ -18,7 +18,7 @@ final class DenseLayer {
 
     @inline(__always)
     func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        Matrix.multiplyVector(m: outputs, n: inputs, a: weight.pointer, x: x, y: y)
+        ParallelGEMM.shared.multiplyVector(m: outputs, n: inputs, a: weight.pointer, x: x, y: y)
         let sqrt2 = Float(2).squareRoot()
         for o in 0..<outputs {
             let v = y[o] + bias[o]
@@ -105,18 +105,18 @@ final class SynthesisLayer {
     func modulate(_ w: UnsafePointer<Float>) {
         affine.forward(w, into: styles.pointer)
         for i in 0..<inChannels { stylesSquared[i] = styles[i] * styles[i] }
-        Matrix.multiplyVector(m: outChannels, n: inChannels, a: weightSquares.pointer, x: stylesSquared.pointer, y: demod.pointer)
+        ParallelGEMM.shared.multiplyVector(m: outChannels, n: inChannels, a: weightSquares.pointer, x: stylesSquared.pointer, y: demod.pointer)
         for o in 0..<outChannels { demod[o] = 1 / (demod[o] + 1e-8).squareRoot() }
     }
 
     /// Demodulation, noise, bias, leaky ReLU × √2 and clamp, in one pass over the conv output.
     @inline(__always)
-    func finish(noise mode: NoiseMode) {
+    func finish(noise mode: NoiseMode, channels: Range<Int>) {
         let n = resolution * resolution
         let noise: UnsafePointer<Float>? = mode == .none ? nil : UnsafePointer(mode == .const ? noiseConst.pointer : noiseCustom.pointer)
         let gain = Float(2).squareRoot()
         let limit = convClamp ?? .infinity
-        for o in 0..<outChannels {
+        for o in channels {
             let row = output.pointer + o * n
             let d = demod[o], b = bias[o]
             if let noise {
