@@ -22,6 +22,7 @@ test: build
 
 bench: build
 	$(BIN) bench features
+	$(BIN) bench render
 
 clean:
 	rm -rf .build out

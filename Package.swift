@@ -45,6 +45,10 @@ let package = Package(
         .target(name: "Synthesis", dependencies: ["Basics", "Features", "StyleGAN"]),
         // Recording: frames (and audio) to video files through ffmpeg.
         .target(name: "Recording", dependencies: ["Basics"]),
+        // Video features of thesis Table 3.2 (what the picture does), and video decoding through ffmpeg.
+        .target(name: "VideoFeatures", dependencies: ["Basics", "Features", "CFFTW"], swiftSettings: fastMath),
+        // Audiovisual correlation: matrix correlations, scoring, the rolling correlator.
+        .target(name: "Correlation", dependencies: ["Basics", "Features", "LinearAlgebra"]),
         // Raster images, bitmap font, plots, PNG files.
         .target(name: "Imaging", dependencies: ["Basics", "CPNG"]),
         // Controllers: OSC (liblo) and MIDI.
@@ -55,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"
@@ -68,6 +72,9 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "VideoFeaturesTests", dependencies: ["VideoFeatures", "Features", "Basics", "AllocationCounter"]),
+        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "Features", "Basics", "LinearAlgebra"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics"]),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),

@@ -39,6 +39,15 @@ public struct FeatureSet: Sendable {
 
     public subscript(name: String) -> Feature? { features.first { $0.name == name } }
 
+    /// Frames `range` of every feature (a snippet of a song).
+    public func slice(frames range: Range<Int>) -> FeatureSet {
+        let lo = max(0, range.lowerBound), hi = min(frames, range.upperBound)
+        let sliced = features.map { f in Feature(name: f.name, dims: f.dims, values: Array(f.values[(lo * f.dims)..<(max(lo, hi) * f.dims)])) }
+        var out = FeatureSet(sampleRate: sampleRate, fps: fps, frames: max(0, hi - lo), causal: causal, features: sliced)
+        out.summary = summary
+        return out
+    }
+
     /// The JSON document of Docs/features-json.md.
     public func jsonData() -> Data {
         var s = "{\"sample_rate\": \(json(sampleRate)), \"fps\": \(json(fps)), \"frames\": \(frames), \"causal\": \(causal)"

@@ -1,0 +1,74 @@
+import Basics
+import Correlation
+import Features
+import Foundation
+import StyleGAN
+import Synthesis
+import VideoFeatures
+
+/// Renders snippets for interpolation groups and scores them: the machinery of `latentvj study`.
+struct StudyRunner {
+    let generator: Generator
+    let fps: Double
+    let metrics: [MatrixCorrelation]
+    /// Audio features whose pairwise correlations are reported per group (the thesis's Fig. 3.2 panels).
+    static let drivingFeatures = ["onsets", "chroma", "rms", "drop_strength"]
+
+    struct Score {
+        var concatenated: [MatrixCorrelation: Double] = [:]
+        /// Median over video features of the pairwise OP correlations, per driving audio feature.
+        var perFeature: [String: Double] = [:]
+    }
+
+    /// Renders one snippet with `group` (σ in frames for the random walks) and scores it.
+    func score(group: InterpolationGroup, features: FeatureSet, seed: UInt64, sigma: Double? = nil) throws -> Score {
+        let a = generator.architecture, r = a.imgResolution
+        let sequence = InterpolationSequence(group: group, features: features, generator: generator, seed: seed, sigma: sigma)
+        let extractor = VideoFeatureExtractor(width: r, height: r, fps: fps)
+        let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * a.wDim)
+        let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
+        let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
+        defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
+        for k in 0..<features.frames {
+            sequence.frame(k, ws: ws)
+            generator.synthesize(ws: ws, noise: .custom, into: image)
+            ImageConversion.rgb24(image, channels: a.imgChannels, size: r, into: rgb)
+            extractor.append(rgb24: UnsafeBufferPointer(start: rgb, count: r * r * 3))
+        }
+        let video = extractor.finish()
+        var score = Score()
+        for metric in metrics {
+            // PWCCA cannot run on snippets with fewer frames than features: that metric is left out
+            // (reported as unavailable), the others go on.
+            guard let report = try? AudiovisualReport(audio: features, video: video, metric: metric, pairwise: metric == .procrustes) else {
+                if metric == .pwcca { continue }
+                _ = try AudiovisualReport(audio: features, video: video, metric: metric, pairwise: false)   // rethrow the real error
+                continue
+            }
+            score.concatenated[metric] = report.concatenated
+            if metric == .procrustes {
+                for name in Self.drivingFeatures { score.perFeature[name] = report.median(audio: name) }
+            }
+        }
+        return score
+    }
+
+    /// `count` snippet windows of `length` frames, spread over the song by a seeded draw.
+    static func snippets(frames: Int, length: Int, count: Int, seed: UInt64) -> [Range<Int>] {
+        guard frames > length else { return [0..<frames] }
+        var rng = SeededRandom(seed: seed)
+        return (0..<count).map { _ in
+            let start = Int(rng.uniform() * Double(frames - length))
+            return start..<(start + length)
+        }
+    }
+}
+
+/// A JSON value for a number that may be missing (NaN: no data) — JSON has no NaN.
+func jsonNumber(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+
+func median(_ values: [Double]) -> Double {
+    let v = values.filter(\.isFinite).sorted()
+    guard !v.isEmpty else { return .nan }
+    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+}
