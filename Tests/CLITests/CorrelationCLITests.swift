@@ -58,6 +58,22 @@ final class CorrelationCLITests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("onsets"), table.stdout)
     }
 
+    /// A video made by another tool: ffmpeg's test pattern with a beeping sine as its audio track.
+    func testScoreWorksOnAnotherToolsVideo() throws {
+        let mp4 = "\(folder!)/testsrc.mp4"
+        let make = try CLI.runProgram("/usr/bin/ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6",
+                                                          "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=4:duration=6", "-c:v", "libx264",
+                                                          "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", mp4])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let r = try CLI.run(["score", mp4, "--json", "--quiet"], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try JSONSerialization.jsonObject(with: r.data) as! [String: Any]
+        XCTAssertEqual(doc["fps"] as? Double, 25)
+        XCTAssertEqual(doc["frames"] as! Int, 150, accuracy: 2)
+        let value = doc["concatenated"] as! Double
+        XCTAssertTrue(value >= 0 && value <= 1, "\(value)")
+    }
+
     func testScoreErrors() throws {
         let text = "\(folder!)/notes.mp4"
         try Data("not a video".utf8).write(to: URL(fileURLWithPath: text))
