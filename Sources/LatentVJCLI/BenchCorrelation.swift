@@ -25,10 +25,7 @@ struct BenchCorrelation: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var audioBlocks = [(name: String, columns: Range<Int>)](), c = 0
-            for column in CausalLayout.columns { audioBlocks.append((column.name, c..<(c + column.dims))); c += column.dims }
-            var videoBlocks = [(name: String, columns: Range<Int>)](), v = 0
-            for column in VideoLayout.columns { videoBlocks.append((column.name, v..<(v + column.dims))); v += column.dims }
+            let audioBlocks = CausalLayout.layout.blocks, videoBlocks = VideoLayout.layout.blocks
             let frames = Int(window * fps)
             let rolling = RollingCorrelator(window: frames, audioBlocks: audioBlocks, videoBlocks: videoBlocks)
             var rng = SeededRandom(seed: 1)

@@ -1,12 +1,15 @@
+import Features
+
 /// The columns of a per-frame video feature row, in order (thesis Table 3.2 without the one feature that
 /// needs the whole clip). The live correlator reads rows in this layout from `VideoFeatureExtractor.lastRow`.
 public enum VideoLayout {
-    public static let columns: [(name: String, dims: Int)] = [
+    public static let layout = ColumnLayout([
         ("rgb_histogram", 96), ("hsv_histogram", 96), ("visual_variance", 1),
         ("video_spectrogram", spectrogramBands), ("frequency_rms", 3),
         ("absolute_difference", 1), ("directogram", directions),
         ("video_spectral_onsets", 1), ("video_flow_onsets", 1),
-    ]
+    ])
+    public static var columns: [(name: String, dims: Int)] { layout.columns }
 
     /// Computed in `finish()`: it picks bands by their variance over the whole clip.
     public static let adaptiveFrequencyRMS = "adaptive_frequency_rms"
@@ -24,17 +27,10 @@ public enum VideoLayout {
     /// How many of the most varying spectrogram bands `adaptive_frequency_rms` uses.
     public static let adaptiveBands = 10
 
-    public static let width = columns.reduce(0) { $0 + $1.dims }
+    public static let width = layout.width
 
     /// Offset of a named column within a row.
-    public static func offset(of name: String) -> Int? {
-        var o = 0
-        for c in columns {
-            if c.name == name { return o }
-            o += c.dims
-        }
-        return nil
-    }
+    public static func offset(of name: String) -> Int? { layout.offset(of: name) }
 
     static let rgbHistogram = offset(of: "rgb_histogram")!, hsvHistogram = offset(of: "hsv_histogram")!
     static let variance = offset(of: "visual_variance")!, spectrogram = offset(of: "video_spectrogram")!
