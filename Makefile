@@ -9,12 +9,14 @@ setup:
 build: setup
 	swift build -c release
 
-# The most complete pipeline so far: generate the demo track, analyse it, plot what the engine hears.
+# The most complete pipeline so far: generate the demo track, plot what the engine hears in it, and
+# render a music video of it with the default (untrained) model.
 demo: build
 	@mkdir -p out
 	$(BIN) demo-audio -o out/demo.wav --truth out/demo-truth.json
 	$(BIN) features out/demo.wav --plot out/demo-features.png
-	@echo "open out/demo-features.png to see the features of the demo track"
+	$(BIN) render out/demo.wav -o out/demo.mp4 --synth onsets+chroma
+	@echo "out/demo-features.png: what the engine hears; out/demo.mp4: its video (untrained demo model)"
 
 # Release mode: the DSP tests run real signals and would crawl in a debug build.
 test: build
