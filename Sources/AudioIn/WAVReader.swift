@@ -25,7 +25,7 @@ public enum WAVReader {
     }
 
     static func decode(bytes: UnsafeRawBufferPointer, path: String) throws -> AudioClip {
-        var cursor = ByteCursor(bytes)
+        let cursor = ByteCursor(bytes)
         guard bytes.count >= 12 else {
             throw FileError(path, bytes.isEmpty ? "is empty" : "is too short to be a WAV file (\(bytes.count) bytes)")
         }

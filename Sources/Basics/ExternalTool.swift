@@ -36,28 +36,59 @@ public struct ExternalTool {
 
     /// Runs the tool to completion, collecting its output.
     public func run(_ arguments: [String], purpose: String) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try require(for: purpose))
+        let running = try RunningTool(executable: try require(for: purpose), arguments: arguments)
+        let outData = running.stdout.readDataToEndOfFile()
+        let end = running.wait()
+        return Result(status: end.status, stdout: outData, stderr: end.stderr)
+    }
+}
+
+/// A started external program whose standard output the caller reads, and whose standard error is
+/// drained on another thread from the start, so a chatty program can never block on a full pipe.
+/// The one place LatentVJ spawns a reading subprocess.
+public final class RunningTool {
+    public let process = Process()
+    /// The program's standard output.
+    public let stdout: FileHandle
+    private let errBox = DataBox()
+    private let drained = DispatchGroup()
+
+    public init(executable: String, arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes concurrently so neither can fill up and block the child.
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
+        stdout = out.fileHandleForReading
+        drained.enter()
+        let box = errBox, group = drained
         DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            box.data = err.fileHandleForReading.readDataToEndOfFile()
             group.leave()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let errData = errBox.data
+    }
+
+    public struct End {
+        public let status: Int32
+        public let killedBySignal: Bool
+        public let stderr: String
+    }
+
+    /// Waits for the program to exit and for its standard error to be read.
+    public func wait() -> End {
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: outData,
-                      stderr: String(decoding: errData, as: UTF8.self))
+        drained.wait()
+        return End(status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
+                   stderr: String(decoding: errBox.data, as: UTF8.self))
+    }
+
+    /// Stops the program early (closing our end first, so one blocked on a full pipe fails its write).
+    public func stop() {
+        try? stdout.close()
+        process.terminate()
+        _ = wait()
     }
 }
 

@@ -168,20 +168,12 @@ public final class Generator {
         var clock = profiler != nil ? LayerProfiler.now() : 0
         for blockIndex in 0..<resolutions.count {
             let r = resolutions[blockIndex]
-            if r > 4 {
-                let l = convs[layerIndex]; layerIndex += 1
-                l.modulate(ws + l.wIndex * wDim)
-                upsamplingConvolution(l, input: x)
-                passes.start(.finish, layer: l, input: x, noise: noise)
-                x = UnsafePointer(l.output.pointer)
-                lap(layerIndex - 1, since: &clock)
+            // conv0 (up-sampling) in every block after the first, then conv1.
+            for _ in 0..<(r > 4 ? 2 : 1) {
+                x = run(convs[layerIndex], input: x, ws: ws, noise: noise)
+                lap(layerIndex, since: &clock)
+                layerIndex += 1
             }
-            let l = convs[layerIndex]; layerIndex += 1
-            l.modulate(ws + l.wIndex * wDim)
-            convolution(l, input: x)
-            passes.start(.finish, layer: l, input: x, noise: noise)
-            x = UnsafePointer(l.output.pointer)
-            lap(layerIndex - 1, since: &clock)
             // The image path: up-sample the running image, add this block's ToRGB.
             let rgb = toRGBs[blockIndex]
             rgb.forward(x, w: ws + rgb.wIndex * wDim, gemm: gemm)
@@ -196,6 +188,15 @@ public final class Generator {
             img = target
             lap(convs.count + blockIndex, since: &clock)
         }
+    }
+
+    /// One modulated conv layer: styles and demodulation from its w, the convolution, then noise, bias,
+    /// activation and clamp. Returns its output.
+    private func run(_ l: SynthesisLayer, input x: UnsafePointer<Float>, ws: UnsafePointer<Float>, noise: NoiseMode) -> UnsafePointer<Float> {
+        l.modulate(ws + l.wIndex * architecture.wDim)
+        if l.up { upsamplingConvolution(l, input: x) } else { convolution(l, input: x) }
+        passes.start(.finish, layer: l, input: x, noise: noise)
+        return UnsafePointer(l.output.pointer)
     }
 
     /// 3×3 convolution, padding 1: im2col with the styles folded in, then one GEMM.

@@ -87,25 +87,10 @@ public struct VideoDecoder {
     /// and the error is rethrown.
     @discardableResult
     public func forEachFrame(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ffmpegPath)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Drain stderr on another thread so a chatty ffmpeg can never block on a full pipe.
-        let errorText = ErrorText()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorText.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
+        let ffmpeg = try RunningTool(executable: ffmpegPath, arguments: arguments)
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: frameBytes)
         defer { buffer.deallocate() }
-        let fd = out.fileHandleForReading.fileDescriptor
+        let fd = ffmpeg.stdout.fileDescriptor
         var frames = 0
         var filled = 0
         do {
@@ -116,20 +101,15 @@ public struct VideoDecoder {
                 frames += 1
             }
         } catch {
-            // Closing our end first: ffmpeg blocked on a full pipe then fails its write instead of hanging.
-            try? out.fileHandleForReading.close()
-            process.terminate()
-            process.waitUntilExit()
-            group.wait()
+            ffmpeg.stop()
             throw error
         }
-        process.waitUntilExit()
-        group.wait()
-        let message = FFmpegMessage.summarise(String(decoding: errorText.data, as: UTF8.self), path: path)
-        if process.terminationReason == .uncaughtSignal {
-            throw FileError(path, "ffmpeg was killed (signal \(process.terminationStatus)) after \(frames) frames")
+        let end = ffmpeg.wait()
+        let message = FFmpegMessage.summarise(end.stderr, path: path)
+        if end.killedBySignal {
+            throw FileError(path, "ffmpeg was killed (signal \(end.status)) after \(frames) frames")
         }
-        guard process.terminationStatus == 0 else {
+        guard end.status == 0 else {
             throw FileError(path, frames == 0 ? "could not be decoded as video: \(message)"
                                               : "ffmpeg stopped after \(frames) frame\(frames == 1 ? "" : "s"): \(message)")
         }
@@ -173,6 +153,3 @@ public struct VideoDecoder {
         return DecodedVideo(width: decoder.width, height: decoder.height, fps: decoder.fps, frames: frames)
     }
 }
-
-/// Holds bytes read on another thread; the DispatchGroup wait orders the write before the read.
-private final class ErrorText: @unchecked Sendable { var data = Data() }
