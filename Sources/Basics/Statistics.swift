@@ -1,7 +1,7 @@
 /// Small order statistics on buffers, shared by the feature extractors and the correlation code.
 public enum Statistics {
-    /// Median of `values` (average of the two middle values for even counts). Sorts a copy.
-    public static func median(_ values: [Float]) -> Float {
+    /// Median of `values` (average of the two middle values for even counts; 0 when empty). Sorts a copy.
+    public static func median<T: BinaryFloatingPoint>(_ values: [T]) -> T {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
         let n = sorted.count

@@ -43,10 +43,8 @@ public struct AudiovisualReport: Sendable {
 
     /// Median over video features of the pairwise correlations of one audio feature.
     public func median(audio name: String) -> Double? {
-        let values = pairwise.filter { $0.audio == name }.map(\.value).sorted()
-        guard !values.isEmpty else { return nil }
-        let n = values.count
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
+        let values = pairwise.filter { $0.audio == name }.map(\.value)
+        return values.isEmpty ? nil : Statistics.median(values)
     }
 
     public var audioNames: [String] { pairwise.map(\.audio).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } } }

@@ -147,11 +147,7 @@ public enum Segmentation {
         return out
     }
 
-    static func median(_ v: [Double]) -> Double {
-        guard !v.isEmpty else { return 0 }
-        let s = v.sorted(), n = s.count
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2])
-    }
+    static func median(_ v: [Double]) -> Double { Statistics.median(v) }
 
     static func renumberInOrder(_ labels: [Int]) -> [Int] {
         var map = [Int: Int]()

@@ -67,8 +67,8 @@ struct StudyRunner {
 /// A JSON value for a number that may be missing (NaN: no data) — JSON has no NaN.
 func jsonNumber(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
 
+/// Median of the finite values; NaN (no data) when there are none.
 func median(_ values: [Double]) -> Double {
-    let v = values.filter(\.isFinite).sorted()
-    guard !v.isEmpty else { return .nan }
-    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+    let v = values.filter(\.isFinite)
+    return v.isEmpty ? .nan : Statistics.median(v)
 }

@@ -47,3 +47,22 @@ enum CLI {
         return (try JSONSerialization.jsonObject(with: r.data) as? [String: Any]) ?? [:]
     }
 }
+
+import XCTest
+
+/// A test case with a scratch folder and an environment whose model cache lives in it, so every test
+/// starts from a clean machine (and exercises creating the default model on first use).
+class CLIWorkspaceTestCase: XCTestCase {
+    var folder: String!
+    var environment: [String: String]!
+
+    override func setUpWithError() throws {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.binary), "build latentvj first (make test does)")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = "\(folder!)/cache"
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+}

@@ -4,16 +4,9 @@ import Foundation
 import XCTest
 
 /// The `latentvj` executable as a user runs it.
-final class CLITests: XCTestCase {
+final class CLITests: CLIWorkspaceTestCase {
     func run(_ args: [String], environment: [String: String]? = nil) throws -> CLI.Result { try CLI.run(args, environment: environment) }
 
-    var folder: String!
-    override func setUpWithError() throws {
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: CLI.binary), "build latentvj first (make test does)")
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
     /// A short WAV for the slower commands.
     func shortClip(seconds: Double = 8) throws -> String {

@@ -3,17 +3,7 @@ import Foundation
 import XCTest
 
 /// `score` and `study` as a user runs them.
-final class CorrelationCLITests: XCTestCase {
-    var folder: String!
-    var environment: [String: String]!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-corr-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = "\(folder!)/cache"
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+final class CorrelationCLITests: CLIWorkspaceTestCase {
 
     func demoExcerpt(seconds: Double) throws -> String {
         let wav = "\(folder!)/excerpt.wav"

@@ -3,18 +3,7 @@ import Foundation
 import XCTest
 
 /// `render`, `frame`, `model` and `convert` as a user runs them, checked with ffprobe and by reading outputs.
-final class RenderCLITests: XCTestCase {
-    var folder: String!
-    var environment: [String: String]!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-render-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        // A private model cache, so the test exercises creating the default model on first use.
-        environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = "\(folder!)/cache"
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+final class RenderCLITests: CLIWorkspaceTestCase {
 
     func testRenderProducesAPlayableVideoWithAudio() throws {
         let wav = "\(folder!)/demo.wav", mp4 = "\(folder!)/demo.mp4"
