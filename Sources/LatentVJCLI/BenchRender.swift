@@ -10,8 +10,7 @@ struct BenchRender: ParsableCommand {
         abstract: "Milliseconds per frame of the generator, achieved GFLOP/s, and this machine's sgemm peak, in one run.",
         discussion: "Uses the untrained default model unless --model is given; ws are random, noise const. Reports where the time goes, per layer.")
 
-    @Option(help: "Generator .pkl or .safetensors (default: the untrained demo model).")
-    var model: String?
+    @OptionGroup var model: ModelOption
 
     @Option(help: "Instead of --model, a random untrained generator of this resolution (with --channel-base and --channel-max).")
     var randomSize: Int?
@@ -35,7 +34,7 @@ struct BenchRender: ParsableCommand {
                 let shape = GeneratorArchitecture(imgResolution: randomSize, channelBase: channelBase, channelMax: channelMax)
                 do { weights = try DefaultModel.make(seed: 1, architecture: shape) } catch { throw UsageError("\(error)") }
             } else {
-                weights = try ModelFile.load(path: model)
+                weights = try model.load()
             }
             let generator = try Generator(weights: weights)
             let a = generator.architecture

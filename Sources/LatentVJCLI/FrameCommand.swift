@@ -18,8 +18,7 @@ struct FrameCommand: ParsableCommand {
           latentvj frame --model m.safetensors --ws ws.f32 --noise none --raw out.f32
         """)
 
-    @Option(help: "Generator: a stylegan2-ada-pytorch .pkl or a converted .safetensors (default: the untrained demo model).")
-    var model: String?
+    @OptionGroup var model: ModelOption
 
     @Option(help: "Seed of a random z (standard normal).")
     var seed: UInt64?
@@ -54,7 +53,7 @@ struct FrameCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let generator = try Generator(weights: ModelFile.load(path: model))
+            let generator = try Generator(weights: model.load())
             let a = generator.architecture
             var latents: [Float]
             if let ws {

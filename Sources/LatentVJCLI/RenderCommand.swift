@@ -26,8 +26,7 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output video (.mp4 or .mkv).")
     var output: String
 
-    @Option(help: "Generator .pkl or .safetensors (default: the untrained demo model).")
-    var model: String?
+    @OptionGroup var model: ModelOption
 
     @Option(help: "Output size in pixels (frames are scaled; default: the model's resolution).")
     var size: Int?
@@ -62,7 +61,7 @@ struct RenderCommand: ParsableCommand {
         try reportingErrors {
             var clip = try AudioFile.read(path: audio)
             if let seconds { clip = clip.slice(frames: 0..<Int(seconds * clip.sampleRate)) }
-            let weights = try ModelFile.load(path: model)
+            let weights = try model.load()
             let generator = try Generator(weights: weights)
             if generator.untrained && !quiet { FileHandle.standardError.write("model: \(generator.label) — UNTRAINED (load your own with --model)\n") }
             let features = try OfflineExtractor(fps: fps).extract(mono: clip.mono(), sampleRate: clip.sampleRate)

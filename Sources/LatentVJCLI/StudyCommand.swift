@@ -29,8 +29,7 @@ struct StudyOptions: ParsableArguments {
     @Option(help: "Frames per second.")
     var fps = 24.0
 
-    @Option(help: "Generator .pkl or .safetensors (default: the untrained demo model).")
-    var model: String?
+    @OptionGroup var model: ModelOption
 
     @Option(help: "Seed of the snippet positions and the random latents.")
     var seed: UInt64 = 1
@@ -93,7 +92,7 @@ struct StudyGroups: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try options.prepareOutput()
-            let generator = try Generator(weights: ModelFile.load(path: options.model))
+            let generator = try Generator(weights: options.model.load())
             let runner = StudyRunner(generator: generator, fps: options.fps, metrics: MatrixCorrelation.allCases)
             let snippets = try options.snippetFeatures()
             let groups = InterpolationGroup.allCases
@@ -170,7 +169,7 @@ struct StudySmoothness: ParsableCommand {
             let sigmaValues = sigmas.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !sigmaValues.isEmpty, sigmaValues.allSatisfy({ $0 >= 0 }) else { throw UsageError("--sigmas must be non-negative numbers, e.g. 0,2,8") }
             try options.prepareOutput()
-            let generator = try Generator(weights: ModelFile.load(path: options.model))
+            let generator = try Generator(weights: options.model.load())
             let runner = StudyRunner(generator: generator, fps: options.fps, metrics: [.procrustes, .balancedProcrustes])
             let snippets = try options.snippetFeatures()
             let progress = Progress("rendering \(snippets.count * (sigmaValues.count + 1)) snippets", total: Double(snippets.count * (sigmaValues.count + 1)), enabled: !options.quiet)
