@@ -41,8 +41,9 @@ let package = Package(
         .target(name: "Features", dependencies: ["Basics", "LinearAlgebra", "CFFTW"], swiftSettings: fastMath),
         // StyleGAN2 on the CPU: checkpoints (pickle, safetensors), mapping and synthesis networks.
         .target(name: "StyleGAN", dependencies: ["Basics", "LinearAlgebra"], swiftSettings: fastMath),
-        // Synthesis: what drives the generator (interpolation groups now; envelopes and the decoder later).
-        .target(name: "Synthesis", dependencies: ["Basics", "Features", "StyleGAN"]),
+        // Synthesis: what drives the generator: interpolation groups, the parameter-free decoder, the
+        // envelope network (GRU) and its training, HiPPO, the Randomizer.
+        .target(name: "Synthesis", dependencies: ["Basics", "Features", "StyleGAN", "LinearAlgebra", "Correlation", "COpenBLAS"]),
         // Recording: frames (and audio) to video files through ffmpeg.
         .target(name: "Recording", dependencies: ["Basics"]),
         // Video features of thesis Table 3.2 (what the picture does), and video decoding through ffmpeg.
@@ -75,7 +76,7 @@ let package = Package(
         .testTarget(name: "VideoFeaturesTests", dependencies: ["VideoFeatures", "Features", "Basics", "AllocationCounter"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "Features", "Basics", "LinearAlgebra"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics", "LinearAlgebra", "Correlation", "AllocationCounter"]),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
