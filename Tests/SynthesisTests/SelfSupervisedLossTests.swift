@@ -41,8 +41,11 @@ final class SelfSupervisedLossTests: XCTestCase {
     }
 
     func testLossEqualsTheMetricOnTheDecodersRealOutputs() throws {
-        let d = SynthesisFixtures.decoder()
+        // A loop longer than the sequence, and one that repeats within it (the phase-folded path).
+        for period in [96.0, 10] {
+        let d = SynthesisFixtures.decoder(periodFrames: period)
         let geometry = DecoderGeometry(decoder: d, frames: frames)
+        XCTAssertEqual(geometry.phases, period == 10 ? 10 : frames)
         let envelopes = SynthesisFixtures.randomMatrix(frames, 17, seed: 4)
         let tgt = target()
         let result = envelopes.withUnsafeBufferPointer { SelfSupervisedLoss.evaluate(envelopes: $0.baseAddress!, target: tgt, geometry: geometry) }
@@ -52,6 +55,7 @@ final class SelfSupervisedLossTests: XCTestCase {
         XCTAssertEqual(result.correlation, reference, accuracy: 1e-6)
         XCTAssertEqual(result.loss, 1 - reference, accuracy: 1e-6)
         XCTAssertGreaterThan(reference, 0.05)
+        }
     }
 
     func testWeightedLossIsTheWeightedMeanOfPerBlockCorrelations() throws {
@@ -70,8 +74,8 @@ final class SelfSupervisedLossTests: XCTestCase {
     }
 
     func testGradientMatchesFiniteDifferences() {
-        for weights in [nil, ["a": 10.0]] as [[String: Double]?] {
-            let d = SynthesisFixtures.decoder()
+        for (weights, period) in [(nil, 96.0), (["a": 10.0], 96), (nil, 7)] as [([String: Double]?, Double)] {
+            let d = SynthesisFixtures.decoder(periodFrames: period)
             let geometry = DecoderGeometry(decoder: d, frames: frames)
             let tgt = target(weights: weights, seed: 9)
             var envelopes = SynthesisFixtures.randomMatrix(frames, 17, seed: 6)

@@ -10,10 +10,10 @@ enum SynthesisFixtures {
         return try! Generator(weights: DefaultModel.make(seed: 5, architecture: a))
     }()
 
-    static func decoder(_ g: Generator = generator32, paletteSeed: UInt64 = 7, noiseSeed: UInt64 = 11,
+    static func decoder(_ g: Generator = generator32, paletteSeed: UInt64 = 7, noiseSeed: UInt64 = 11, periodFrames: Double = 96,
                         centre: ParameterFreeDecoder.Centre = .running(seconds: 8)) -> ParameterFreeDecoder {
         let palette = Palette(generator: g, size: 3, seed: paletteSeed)
-        let noise = NoiseBank(resolutions: g.noiseLayers.map(\.resolution), seed: noiseSeed, periodFrames: 96, sigma: 10)
+        let noise = NoiseBank(resolutions: g.noiseLayers.map(\.resolution), seed: noiseSeed, periodFrames: periodFrames, sigma: 10)
         return try! ParameterFreeDecoder(generator: g, palette: palette, noise: noise, fps: 24, centre: centre)
     }
 

@@ -43,6 +43,19 @@ public struct AudioTarget {
         self.blocks = blocks
     }
 
+    /// All blocks side by side (each unit norm), frames × width: the matrix the loss works with.
+    public func stacked() -> (values: [Double], dims: Int, ranges: [Range<Int>]) {
+        let dims = blocks.reduce(0) { $0 + $1.dims }
+        var out = [Double](repeating: 0, count: frames * dims)
+        var ranges = [Range<Int>](), offset = 0
+        for b in blocks {
+            for t in 0..<frames { for j in 0..<b.dims { out[t * dims + offset + j] = b.values[t * b.dims + j] } }
+            ranges.append(offset..<(offset + b.dims))
+            offset += b.dims
+        }
+        return (out, dims, ranges)
+    }
+
     /// The concatenation of all blocks, normalised to unit norm: the balanced audio matrix.
     public func concatenated() -> (values: [Double], dims: Int) {
         let dims = blocks.reduce(0) { $0 + $1.dims }

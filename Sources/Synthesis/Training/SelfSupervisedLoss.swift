@@ -5,197 +5,213 @@ import LinearAlgebra
 /// audio features and the decoder's outputs (every per-layer w and every driven noise pixel), with its
 /// exact gradient with respect to the envelopes.
 ///
-/// The decoder's output matrix V has thousands of columns, but the correlation only needs its Gram
-/// matrix K = V·Vᵀ (frames × frames). With Ã the balanced, unit-norm audio matrix (centred, so CÃ = Ã)
-///
-///     ρ = tr √(Ãᵀ K Ã) / √tr(C K C)          (C the centring matrix)
-///
-/// which is ‖ÃᵀṼ‖* for the centred, unit-norm Ṽ: the nuclear norm via the eigenvalues of a small
-/// a × a matrix instead of an SVD of a × (thousands). K is assembled from the palette Grams and the
-/// noise Grams of `DecoderGeometry`, and the gradient flows back the same way: ∂ρ/∂K, then into the
-/// softmax weights and the noise mean and sigma, then into the raw envelopes.
+/// The output matrix V has thousands of columns, yet the correlation ‖ÃᵀṼ‖* only needs X = Ãᵀ V Vᵀ Ã
+/// (a × a, a the audio width) and ‖CV‖² (C centres over time), since ‖M‖* = tr √(M Mᵀ). The decoder's
+/// structure gives both without materialising V: a group's ws are its softmax weights S times its
+/// palette P, so Ãᵀ V_g = (ÃᵀS) P and only P Pᵀ (K × K) is needed; a noise map is μ 1ᵀ + diag(σ) E with
+/// E repeating over the loop's phases, so only E Eᵀ over the phases is needed. The cost is independent
+/// of pixel count and linear in frames, so one implementation serves 8-second training sequences and
+/// HiPPO's whole songs. The gradient retraces the same small products.
 public enum SelfSupervisedLoss {
     public struct Result {
         public var loss: Double
-        /// The correlation (concatenated, or the weighted mean of per-block correlations).
+        /// The correlation: concatenated, or the weighted mean of per-block correlations.
         public var correlation: Double
     }
 
     /// - Parameters:
     ///   - envelopes: frames × E raw envelopes.
     ///   - gradient: when given, receives dLoss/dEnvelopes (frames × E), overwritten.
-    public static func evaluate(envelopes: UnsafePointer<Double>, target: AudioTarget, geometry: DecoderGeometry,
+    public static func evaluate(envelopes: UnsafePointer<Double>, target: AudioTarget, geometry geo: DecoderGeometry,
                                 gradient: UnsafeMutablePointer<Double>? = nil) -> Result {
-        let t = geometry.frames, layout = geometry.layout
+        let t = geo.frames, p = geo.layout.paletteSize
         precondition(target.frames == t)
-        let state = DecodedState(envelopes: envelopes, frames: t, layout: layout)
-        var k = [Double](repeating: 0, count: t * t)
-        assembleGram(state, geometry, into: &k)
+        let audio = target.stacked()
+        let a = audio.dims
+        guard a > 0 else { gradient?.update(repeating: 0, count: t * geo.layout.envelopeCount); return Result(loss: 1, correlation: 0) }
+        let s = DecodedState(envelopes: envelopes, frames: t, layout: geo.layout)
+        let forward = Forward(audio: audio.values, a: a, state: s, geometry: geo)
+        let n2 = max(forward.normSquared, 1e-300), n = n2.squareRoot()
 
-        // n² = tr(CKC) = tr K − 1ᵀK1 / T
-        var trace = 0.0, total = 0.0
-        for i in 0..<t { trace += k[i * t + i]; for j in 0..<t { total += k[i * t + j] } }
-        let n2 = max(trace - total / Double(t), 1e-300)
-        let n = n2.squareRoot()
-
-        // Per audio block (or one concatenated block): ρ_f and ∂ρ_f/∂K.
-        let parts: [(values: [Double], dims: Int, weight: Double)]
+        // ρ and W = ∂ρ/∂X.
+        var rho = 0.0
+        var w = [Double](repeating: 0, count: a * a)
         if target.weighted {
-            parts = target.blocks.map { ($0.values, $0.dims, $0.weight) }
+            let total = target.blocks.reduce(0) { $0 + $1.weight }
+            for (block, range) in zip(target.blocks, audio.ranges) {
+                let share = block.weight / total
+                let (traceRoot, inverseRoot) = rootTrace(forward.x, n: a, range: range)
+                rho += share * traceRoot / n
+                for (i, r) in range.enumerated() { for (j, c) in range.enumerated() { w[r * a + c] = share * inverseRoot[i * range.count + j] / (2 * n) } }
+            }
         } else {
-            let c = target.concatenated()
-            parts = [(c.values, c.dims, 1)]
-        }
-        let weightSum = max(parts.reduce(0) { $0 + $1.weight }, 1e-300)
-        var correlation = 0.0
-        var dK = gradient == nil ? [] : [Double](repeating: 0, count: t * t)
-        for part in parts {
-            let (rho, dRho) = blockCorrelation(part.values, dims: part.dims, k: k, frames: t, norm: n, wantGradient: gradient != nil)
-            correlation += part.weight * rho / weightSum
-            if gradient != nil { for i in 0..<(t * t) { dK[i] -= part.weight / weightSum * dRho[i] } }
+            let f = Double(target.blocks.count)
+            let (traceRoot, inverseRoot) = rootTrace(forward.x.map { $0 / f }, n: a, range: 0..<a)
+            rho = traceRoot / n
+            for i in 0..<(a * a) { w[i] = inverseRoot[i] / (2 * f * n) }
         }
         if let gradient {
-            // Centring term of every block: ∂(1/n)/∂K = −C / (2 n³), times the block's numerator ρ_f·n.
-            backpropagate(dK: dK, state: state, geometry: geometry, into: gradient)
+            Backward(forward: forward, w: w, kappa: -rho / (2 * n2), state: s, geometry: geo).write(into: gradient)
         }
-        return Result(loss: 1 - correlation, correlation: correlation)
+        return Result(loss: 1 - rho, correlation: rho)
     }
 
-    /// ρ = tr √X / n with X = Ãᵀ K Ã, and ∂ρ/∂K = ½ Ã X^{-1/2} Ãᵀ / n − ρ/(2n²) · C.
-    static func blockCorrelation(_ a: [Double], dims: Int, k: [Double], frames t: Int, norm n: Double,
-                                 wantGradient: Bool) -> (Double, [Double]) {
-        var ka = [Double](repeating: 0, count: t * dims)          // K Ã
-        var x = [Double](repeating: 0, count: dims * dims)        // Ãᵀ K Ã
-        a.withUnsafeBufferPointer { ap in
-            k.withUnsafeBufferPointer { kp in
-                DoubleGEMM.multiply(m: t, n: dims, k: t, kp.baseAddress!, ap.baseAddress!, into: &ka)
-            }
-            ka.withUnsafeBufferPointer { kap in
-                DoubleGEMM.multiply(m: dims, n: dims, k: t, ap.baseAddress!, transposeA: true, kap.baseAddress!, into: &x)
-            }
-        }
-        for i in 0..<dims { for j in (i + 1)..<max(dims, i + 1) { let s = 0.5 * (x[i * dims + j] + x[j * dims + i]); x[i * dims + j] = s; x[j * dims + i] = s } }
-        guard let eigen = try? SymmetricEigen.decompose(x, n: dims) else { return (0, [Double](repeating: 0, count: wantGradient ? t * t : 0)) }
-        let top = eigen.values.last ?? 0
-        let floor = max(top * 1e-12, 1e-300)
+    /// tr √X_r and X_r^{-1/2} of the principal sub-block `range` of an n × n PSD matrix. Directions
+    /// with eigenvalues at rounding level carry neither correlation nor gradient.
+    static func rootTrace(_ x: [Double], n: Int, range: Range<Int>) -> (Double, [Double]) {
+        let m = range.count
+        var sub = [Double](repeating: 0, count: m * m)
+        for (i, r) in range.enumerated() { for (j, c) in range.enumerated() { sub[i * m + j] = 0.5 * (x[r * n + c] + x[c * n + r]) } }
+        guard let eigen = try? SymmetricEigen.decompose(sub, n: m) else { return (0, [Double](repeating: 0, count: m * m)) }
+        let floor = max((eigen.values.last ?? 0) * 1e-12, 1e-300)
         var traceRoot = 0.0
-        var inverseRoots = [Double](repeating: 0, count: dims)
-        for (i, l) in eigen.values.enumerated() where l > floor {
-            traceRoot += l.squareRoot()
-            inverseRoots[i] = 1 / l.squareRoot()
+        var scaled = eigen.vectors
+        for (j, l) in eigen.values.enumerated() {
+            let inv = l > floor ? 1 / l.squareRoot() : 0
+            if l > floor { traceRoot += l.squareRoot() }
+            for i in 0..<m { scaled[i * m + j] *= inv }
         }
-        let rho = traceRoot / n
-        guard wantGradient else { return (rho, []) }
-        // X^{-1/2} = V diag(1/√λ) Vᵀ, then B = Ã X^{-1/2}, then ∂ρ/∂K = ½ B Ãᵀ / n − ρ/(2n²) C.
-        var scaledV = eigen.vectors
-        for i in 0..<dims { for j in 0..<dims { scaledV[i * dims + j] *= inverseRoots[j] } }
-        var xInvRoot = [Double](repeating: 0, count: dims * dims)
-        scaledV.withUnsafeBufferPointer { s in
+        var inverseRoot = [Double](repeating: 0, count: m * m)
+        scaled.withUnsafeBufferPointer { s in
             eigen.vectors.withUnsafeBufferPointer { v in
-                DoubleGEMM.multiply(m: dims, n: dims, k: dims, s.baseAddress!, v.baseAddress!, transposeB: true, into: &xInvRoot)
+                DoubleGEMM.multiply(m: m, n: m, k: m, s.baseAddress!, v.baseAddress!, transposeB: true, into: &inverseRoot)
             }
         }
-        var b = [Double](repeating: 0, count: t * dims)
-        var d = [Double](repeating: 0, count: t * t)
-        a.withUnsafeBufferPointer { ap in
-            xInvRoot.withUnsafeBufferPointer { xp in
-                DoubleGEMM.multiply(m: t, n: dims, k: dims, ap.baseAddress!, xp.baseAddress!, into: &b)
-            }
-            b.withUnsafeBufferPointer { bp in
-                DoubleGEMM.multiply(m: t, n: t, k: dims, bp.baseAddress!, ap.baseAddress!, transposeB: true, into: &d, alpha: 0.5 / n)
-            }
-        }
-        let c = rho / (2 * n * n), offDiagonal = c / Double(t)
-        for i in 0..<t {
-            for j in 0..<t { d[i * t + j] += offDiagonal }
-            d[i * t + i] -= c
-        }
-        return (rho, d)
+        return (traceRoot, inverseRoot)
     }
+}
 
-    /// K = Σ_g c_g S_g Q_g S_gᵀ + Σ_j N_j N_jᵀ, with N_j = μ_j 1ᵀ + diag(σ_j) E_j.
-    static func assembleGram(_ s: DecodedState, _ geo: DecoderGeometry, into k: inout [Double]) {
+/// The small products of the forward pass, kept for the backward pass.
+struct Forward {
+    let audio: [Double]          // T × a
+    let a: Int
+    /// X = Aᵀ V Vᵀ A (a × a).
+    var x: [Double]
+    var normSquared = 0.0
+    /// Per group: B = Aᵀ S (a × K).
+    var b: [[Double]] = []
+    /// Per noise scale: u = Aᵀ μ (a), H (phases × a) with H[φ] = Σ_{t at φ} σ_t A_t, v = Hᵀ r (a).
+    var u: [[Double]] = [], h: [[Double]] = [], v: [[Double]] = []
+
+    init(audio: [Double], a: Int, state s: DecodedState, geometry geo: DecoderGeometry) {
+        self.audio = audio; self.a = a
         let t = geo.frames, p = geo.layout.paletteSize
+        x = [Double](repeating: 0, count: a * a)
         for g in 0..<3 {
-            let c = Double(geo.groupCounts[g])
+            let c = Double(geo.groupCounts[g]), q = geo.paletteGrams[g]
+            let sg = s.groupWeights(g, frames: t, paletteSize: p)
+            var bg = [Double](repeating: 0, count: a * p)
+            audio.withUnsafeBufferPointer { ap in DoubleGEMM.multiply(m: a, n: p, k: t, ap.baseAddress!, transposeA: true, sg, into: &bg) }
+            b.append(bg)
             guard c > 0 else { continue }
-            // SQ = S_g Q_g (t × p), then K += c · SQ S_gᵀ
-            var sq = [Double](repeating: 0, count: t * p)
-            let q = geo.paletteGrams[g]
-            for i in 0..<t { for a in 0..<p { var v = 0.0; for b in 0..<p { v += s.weights[i * 3 * p + g * p + b] * q[b * p + a] }; sq[i * p + a] = v } }
-            for i in 0..<t {
-                for j in i..<t {
-                    var v = 0.0
-                    for a in 0..<p { v += sq[i * p + a] * s.weights[j * 3 * p + g * p + a] }
-                    k[i * t + j] += c * v
-                    if j != i { k[j * t + i] += c * v }
+            // X += c · B Q Bᵀ
+            var bq = [Double](repeating: 0, count: a * p)
+            DoubleGEMM.multiply(m: a, n: p, k: p, bg, q, into: &bq)
+            DoubleGEMM.multiply(m: a, n: a, k: p, bq, bg, transposeB: true, into: &x, beta: 1, alpha: c)
+            // ‖C S P‖² = tr(SᵀCS · Q)
+            var colSums = [Double](repeating: 0, count: p)
+            for i in 0..<t { for k in 0..<p { colSums[k] += sg[i * p + k] } }
+            for k in 0..<p {
+                for l in 0..<p {
+                    var sts = 0.0
+                    for i in 0..<t { sts += sg[i * p + k] * sg[i * p + l] }
+                    normSquared += c * (sts - colSums[k] * colSums[l] / Double(t)) * q[l * p + k]
                 }
             }
         }
-        for (j, scale) in geo.noise.enumerated() {
-            let px = Double(scale.pixels)
-            for a in 0..<t {
-                let ma = s.mean[a * geo.noise.count + j], sa = s.sigma[a * geo.noise.count + j]
-                for b in 0..<t {
-                    let mb = s.mean[b * geo.noise.count + j], sb = s.sigma[b * geo.noise.count + j]
-                    k[a * t + b] += px * ma * mb + ma * sb * scale.rowSums[b] + sa * scale.rowSums[a] * mb
-                        + sa * sb * scale.gram[a * t + b]
-                }
-            }
-        }
-    }
-
-    /// dL/dK (symmetric) → dL/dEnvelopes.
-    static func backpropagate(dK: [Double], state s: DecodedState, geometry geo: DecoderGeometry,
-                              into grad: UnsafeMutablePointer<Double>) {
-        let t = geo.frames, layout = geo.layout, p = layout.paletteSize, e = layout.envelopeCount
-        grad.update(repeating: 0, count: t * e)
-        // Latent groups: dL/dS_g = 2 c_g dK S_g Q_g, then the softmax.
-        var dS = [Double](repeating: 0, count: p)
-        for g in 0..<3 {
-            let c = Double(geo.groupCounts[g])
-            guard c > 0 else { continue }
-            let q = geo.paletteGrams[g]
-            var ds = [Double](repeating: 0, count: t * p)     // dK S_g
-            for i in 0..<t {
-                for j in 0..<t {
-                    let d = dK[i * t + j]
-                    guard d != 0 else { continue }
-                    for a in 0..<p { ds[i * p + a] += d * s.weights[j * 3 * p + g * p + a] }
-                }
-            }
-            for i in 0..<t {
-                var dot = 0.0
-                for a in 0..<p {
-                    var v = 0.0
-                    for b in 0..<p { v += ds[i * p + b] * q[b * p + a] }
-                    dS[a] = 2 * c * v
-                    dot += dS[a] * s.weights[i * 3 * p + g * p + a]
-                }
-                // softmax backward (temperature 1): dL/de_a = s_a (dL/ds_a − Σ_b s_b dL/ds_b)
-                for a in 0..<p {
-                    grad[i * e + layout.latentEnvelopes(LayerGroup.allCases[g]).lowerBound + a] =
-                        s.weights[i * 3 * p + g * p + a] * (dS[a] - dot)
-                }
-            }
-        }
-        // Noise: dL/dμ = 2 dK (P μ + σ∘r), dL/dσ = 2 (r ∘ dK μ + (dK ∘ G) σ).
         let nj = geo.noise.count
         for (j, scale) in geo.noise.enumerated() {
-            let px = Double(scale.pixels)
-            let (me, se) = layout.noiseEnvelopes(j)
-            for a in 0..<t {
-                var dMu = 0.0, dKmu = 0.0, dSigma = 0.0
-                for b in 0..<t {
-                    let d = dK[a * t + b]
-                    let mb = s.mean[b * nj + j], sb = s.sigma[b * nj + j]
-                    dMu += d * (px * mb + sb * scale.rowSums[b])
-                    dKmu += d * mb
-                    dSigma += d * scale.gram[a * t + b] * sb
+            let phases = scale.phases, px = Double(scale.pixels)
+            var uj = [Double](repeating: 0, count: a), hj = [Double](repeating: 0, count: phases * a)
+            var wPhase = [Double](repeating: 0, count: phases)
+            var sumMu = 0.0, squares = 0.0
+            for i in 0..<t {
+                let mu = s.mean[i * nj + j], sigma = s.sigma[i * nj + j], phi = geo.phaseOfFrame[i]
+                for c in 0..<a { uj[c] += audio[i * a + c] * mu; hj[phi * a + c] += audio[i * a + c] * sigma }
+                wPhase[phi] += sigma; sumMu += mu
+                squares += px * mu * mu + 2 * mu * sigma * scale.rowSums[phi] + sigma * sigma * scale.gram[phi * phases + phi]
+            }
+            var vj = [Double](repeating: 0, count: a)
+            for phi in 0..<phases { for c in 0..<a { vj[c] += hj[phi * a + c] * scale.rowSums[phi] } }
+            var gw = 0.0, wr = 0.0
+            for phi in 0..<phases {
+                wr += wPhase[phi] * scale.rowSums[phi]
+                for psi in 0..<phases { gw += wPhase[phi] * scale.gram[phi * phases + psi] * wPhase[psi] }
+            }
+            normSquared += squares - (px * sumMu * sumMu + 2 * sumMu * wr + gw) / Double(t)
+            // X += P u uᵀ + u vᵀ + v uᵀ + Hᵀ G H
+            for r in 0..<a { for c in 0..<a { x[r * a + c] += px * uj[r] * uj[c] + uj[r] * vj[c] + vj[r] * uj[c] } }
+            var gh = [Double](repeating: 0, count: phases * a)
+            DoubleGEMM.multiply(m: phases, n: a, k: phases, scale.gram, hj, into: &gh)
+            DoubleGEMM.multiply(m: a, n: a, k: phases, hj, transposeA: true, gh, into: &x, beta: 1)
+            u.append(uj); h.append(hj); v.append(vj)
+        }
+    }
+}
+
+/// ∂ρ/∂X = W and ∂ρ/∂n² = κ back to the envelopes; writes dLoss/dEnvelopes = −∂ρ/∂envelopes.
+struct Backward {
+    let forward: Forward, w: [Double], kappa: Double, state: DecodedState, geometry: DecoderGeometry
+
+    func write(into grad: UnsafeMutablePointer<Double>) {
+        let geo = geometry, s = state, a = forward.a, audio = forward.audio
+        let t = geo.frames, layout = geo.layout, p = layout.paletteSize, e = layout.envelopeCount
+        grad.update(repeating: 0, count: t * e)
+        for g in 0..<3 {
+            let c = Double(geo.groupCounts[g])
+            guard c > 0 else { continue }
+            let q = geo.paletteGrams[g], bg = forward.b[g]
+            let sg = s.groupWeights(g, frames: t, paletteSize: p)
+            // ∂ρ/∂B = 2c W B Q;  ∂ρ/∂S = A ∂ρ/∂B + κ 2c (S − 1 colmeans) Q
+            var wb = [Double](repeating: 0, count: a * p), dB = [Double](repeating: 0, count: a * p)
+            DoubleGEMM.multiply(m: a, n: p, k: a, w, bg, into: &wb)
+            DoubleGEMM.multiply(m: a, n: p, k: p, wb, q, into: &dB, alpha: 2 * c)
+            var dS = [Double](repeating: 0, count: t * p)
+            audio.withUnsafeBufferPointer { ap in DoubleGEMM.multiply(m: t, n: p, k: a, ap.baseAddress!, dB, into: &dS) }
+            var means = [Double](repeating: 0, count: p)
+            for i in 0..<t { for k in 0..<p { means[k] += sg[i * p + k] / Double(t) } }
+            let first = layout.latentEnvelopes(LayerGroup.allCases[g]).lowerBound
+            for i in 0..<t {
+                var dot = 0.0
+                for k in 0..<p {
+                    var centred = 0.0
+                    for l in 0..<p { centred += (sg[i * p + l] - means[l]) * q[l * p + k] }
+                    dS[i * p + k] += kappa * 2 * c * centred
+                    dot += dS[i * p + k] * sg[i * p + k]
                 }
-                let dSig = 2 * (scale.rowSums[a] * dKmu + dSigma)
-                grad[a * e + me] = 2 * dMu * NoiseEnvelope.meanSlope(s.rawMean[a * nj + j])
-                grad[a * e + se] = dSig * NoiseEnvelope.sigmaSlope(s.rawSigma[a * nj + j])
+                // softmax backward (temperature 1), and the sign: the loss is 1 − ρ.
+                for k in 0..<p { grad[i * e + first + k] = -sg[i * p + k] * (dS[i * p + k] - dot) }
+            }
+        }
+        let nj = geo.noise.count
+        for (j, scale) in geo.noise.enumerated() {
+            let phases = scale.phases, px = Double(scale.pixels)
+            let uj = forward.u[j], hj = forward.h[j], vj = forward.v[j]
+            // ∂ρ/∂u = 2W(P u + v), ∂ρ/∂v = 2 W u, ∂ρ/∂H = 2 G H W + r (∂ρ/∂v)ᵀ
+            var dU = [Double](repeating: 0, count: a), dV = [Double](repeating: 0, count: a)
+            for r in 0..<a { for c in 0..<a { dU[r] += 2 * w[r * a + c] * (px * uj[c] + vj[c]); dV[r] += 2 * w[r * a + c] * uj[c] } }
+            var hw = [Double](repeating: 0, count: phases * a), dH = [Double](repeating: 0, count: phases * a)
+            DoubleGEMM.multiply(m: phases, n: a, k: a, hj, w, into: &hw)
+            DoubleGEMM.multiply(m: phases, n: a, k: phases, scale.gram, hw, into: &dH, alpha: 2)
+            for phi in 0..<phases { for c in 0..<a { dH[phi * a + c] += scale.rowSums[phi] * dV[c] } }
+            // Centring terms of n².
+            var sumMu = 0.0, wPhase = [Double](repeating: 0, count: phases)
+            for i in 0..<t { sumMu += s.mean[i * nj + j]; wPhase[geo.phaseOfFrame[i]] += s.sigma[i * nj + j] }
+            var wr = 0.0, gw = [Double](repeating: 0, count: phases)
+            for phi in 0..<phases {
+                wr += wPhase[phi] * scale.rowSums[phi]
+                for psi in 0..<phases { gw[phi] += scale.gram[phi * phases + psi] * wPhase[psi] }
+            }
+            let (me, se) = layout.noiseEnvelopes(j)
+            for i in 0..<t {
+                let mu = s.mean[i * nj + j], sigma = s.sigma[i * nj + j], phi = geo.phaseOfFrame[i]
+                let r = scale.rowSums[phi], q = scale.gram[phi * phases + phi]
+                var dMu = 0.0, dSigma = 0.0
+                for c in 0..<a { dMu += audio[i * a + c] * dU[c]; dSigma += audio[i * a + c] * dH[phi * a + c] }
+                dMu += kappa * (2 * px * mu + 2 * sigma * r - 2 * (px * sumMu + wr) / Double(t))
+                dSigma += kappa * (2 * mu * r + 2 * sigma * q - 2 * (sumMu * r + gw[phi]) / Double(t))
+                grad[i * e + me] = -dMu * NoiseEnvelope.meanSlope(s.rawMean[i * nj + j])
+                grad[i * e + se] = -dSigma * NoiseEnvelope.sigmaSlope(s.rawSigma[i * nj + j])
             }
         }
     }
@@ -225,5 +241,12 @@ struct DecodedState {
                 sigma[i * nj + j] = NoiseEnvelope.sigma(envelopes[i * e + se])
             }
         }
+    }
+
+    /// One group's weights, frames × K.
+    func groupWeights(_ g: Int, frames t: Int, paletteSize p: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: t * p)
+        for i in 0..<t { for k in 0..<p { out[i * p + k] = weights[i * 3 * p + g * p + k] } }
+        return out
     }
 }
