@@ -13,6 +13,7 @@ public final class Progress {
     private var lastDrawn = Date.distantPast
     private var lastDecile = -1
     private var finished = false
+    private var detail = ""
 
     public init(_ label: String, total: Double, enabled: Bool = true) {
         self.label = label
@@ -21,9 +22,10 @@ public final class Progress {
         self.interactive = isatty(STDERR_FILENO) != 0
     }
 
-    /// Reports that `done` of `total` units are complete.
-    public func update(_ done: Double) {
+    /// Reports that `done` of `total` units are complete; `detail` (e.g. "loss 0.41") rides along.
+    public func update(_ done: Double, detail newDetail: String? = nil) {
         guard enabled, !finished else { return }
+        if let newDetail { detail = " " + newDetail }
         let fraction = min(max(done / total, 0), 1)
         let now = Date()
         if interactive {
@@ -32,12 +34,12 @@ public final class Progress {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            FileHandle.standardError.write("\r\(label) [\(bar)] \(percent(fraction)) \(eta(fraction, now))\u{1B}[K")
+            FileHandle.standardError.write("\r\(label) [\(bar)] \(percent(fraction))\(detail) \(eta(fraction, now))\u{1B}[K")
         } else {
             let decile = Int(fraction * 10)
             guard decile > lastDecile else { return }
             lastDecile = decile
-            FileHandle.standardError.write("\(label): \(percent(fraction)) \(eta(fraction, now))\n")
+            FileHandle.standardError.write("\(label): \(percent(fraction))\(detail) \(eta(fraction, now))\n")
         }
     }
 

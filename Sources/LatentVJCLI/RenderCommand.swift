@@ -12,12 +12,16 @@ struct RenderCommand: ParsableCommand {
         commandName: "render",
         abstract: "Render a music video for a song: frames driven by its audio features, encoded with its audio.",
         discussion: """
-        Synthesizers (--synth) are the interpolation groups of the thesis (section 3.4): none, random, onsets, \
-        chroma, onsets+chroma. They are driven by the offline features of the song.
+        Synthesizers (--synth): the self-supervised envelope network (gru, the default, and gru-causal), HiPPO \
+        (hippo), the Randomizer (randomizer, randomizer-best), the supervised network (supervised), and the \
+        interpolation groups of thesis section 3.4 (none, random, onsets, chroma, onsets+chroma).
 
         Examples:
-          latentvj render song.flac -o song.mp4                          (untrained demo model, onsets+chroma)
-          latentvj render song.wav -o song.mp4 --model net.pkl --synth chroma --size 512 --fps 30
+          latentvj render song.flac -o song.mp4                          (untrained demo model, shipped envelope network)
+          latentvj render song.wav -o song.mp4 --model net.pkl --size 512 --fps 30 --synth hippo
+          latentvj optimize song.wav -o song.envelopes && latentvj render song.wav -o song.mp4 --synth hippo --envelopes song.envelopes
+          latentvj render song.wav -o song.mp4 --synth randomizer --best-of 8 --save-patch song.patch.json
+          latentvj render song.wav -o song.mp4 --synth randomizer --patch song.patch.json
         """)
 
     @Argument(help: "Audio file.")
@@ -34,10 +38,9 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Frames per second.")
     var fps: Double = 24
 
-    @Option(help: "Synthesizer: none, random, onsets, chroma, onsets+chroma.")
-    var synth: String = "onsets+chroma"
+    @OptionGroup var synthesizer: SynthesizerOptions
 
-    @Option(help: "Seed of the random latents and noise.")
+    @Option(help: "Seed of the random latents, noise and patches.")
     var seed: UInt64 = 1
 
     @Option(help: "Truncation ψ of the random latents.")
@@ -50,23 +53,21 @@ struct RenderCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard InterpolationGroup(rawValue: synth) != nil else {
-            throw ValidationError("--synth must be one of \(InterpolationGroup.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard fps >= 1, fps <= 120 else { throw ValidationError("--fps must be between 1 and 120") }
         if let size, !(16...4096).contains(size) { throw ValidationError("--size must be between 16 and 4096") }
     }
 
     func run() throws {
         try reportingErrors {
-            var clip = try AudioFile.read(path: audio)
-            if let seconds { clip = clip.slice(frames: 0..<Int(seconds * clip.sampleRate)) }
+            let song = try SongAnalysis(path: audio, fps: fps, seconds: seconds, quiet: quiet)
+            let clip = song.clip
             let weights = try model.load()
             let generator = try Generator(weights: weights)
             if generator.untrained && !quiet { FileHandle.standardError.write("model: \(generator.label) — UNTRAINED (load your own with --model)\n") }
-            let features = try OfflineExtractor(fps: fps).extract(mono: clip.mono(), sampleRate: clip.sampleRate)
-            let sequence = InterpolationSequence(group: InterpolationGroup(rawValue: synth)!, features: features,
-                                                 generator: generator, seed: seed, psi: psi)
+            let factory = SynthesizerFactory(generator: generator, song: song, offline: {
+                try OfflineExtractor(fps: fps).extract(mono: clip.mono(), sampleRate: clip.sampleRate)
+            }, seed: seed, psi: psi, quiet: quiet)
+            let sequence = try factory.make(synthesizer.name, options: synthesizer)
             let r = generator.architecture.imgResolution
             // The audio goes in as a WAV of exactly what was analysed (any input format, any --seconds cut).
             let audioCopy = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-render-\(getpid()).wav").path
@@ -77,8 +78,8 @@ struct RenderCommand: ParsableCommand {
             let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
             let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
             defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
-            let progress = Progress("rendering \(features.frames) frames", total: Double(features.frames), enabled: !quiet)
-            for k in 0..<features.frames {
+            let progress = Progress("rendering \(sequence.frames) frames", total: Double(sequence.frames), enabled: !quiet)
+            for k in 0..<sequence.frames {
                 sequence.frame(k, ws: ws)
                 generator.synthesize(ws: ws, noise: .custom, into: image)
                 ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)

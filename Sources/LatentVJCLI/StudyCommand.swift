@@ -11,8 +11,8 @@ import Synthesis
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
-        abstract: "The thesis's validation studies of the audiovisual correlation (section 3.4).",
-        subcommands: [StudyGroups.self, StudySmoothness.self])
+        abstract: "The thesis's studies: the correlation's validation (section 3.4) and the synthesizers (chapter 5).",
+        subcommands: [StudyGroups.self, StudySmoothness.self, StudySynthesizers.self])
 }
 
 /// Options shared by both studies.

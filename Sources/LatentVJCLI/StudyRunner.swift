@@ -22,20 +22,34 @@ struct StudyRunner {
 
     /// Renders one snippet with `group` (σ in frames for the random walks) and scores it.
     func score(group: InterpolationGroup, features: FeatureSet, seed: UInt64, sigma: Double? = nil) throws -> Score {
-        let a = generator.architecture, r = a.imgResolution
         let sequence = InterpolationSequence(group: group, features: features, generator: generator, seed: seed, sigma: sigma)
+        return try score(video: render(sequence, frames: features.frames).video, audio: features)
+    }
+
+    /// Renders `frames` frames of a synthesizer and extracts their video features; also returns the
+    /// seconds spent producing the generator's inputs (the synthesizer's own inference time).
+    func render(_ sequence: FrameSynthesizer, frames: Int, progress: ((Int) -> Void)? = nil) -> (video: FeatureSet, inferenceSeconds: Double) {
+        let a = generator.architecture, r = a.imgResolution
         let extractor = VideoFeatureExtractor(width: r, height: r, fps: fps)
         let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * a.wDim)
         let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
         let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
         defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
-        for k in 0..<features.frames {
+        var inference = 0.0
+        for k in 0..<frames {
+            let start = DispatchTime.now().uptimeNanoseconds
             sequence.frame(k, ws: ws)
+            inference += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             generator.synthesize(ws: ws, noise: .custom, into: image)
             ImageConversion.rgb24(image, channels: a.imgChannels, size: r, into: rgb)
             extractor.append(rgb24: UnsafeBufferPointer(start: rgb, count: r * r * 3))
+            progress?(k + 1)
         }
-        let video = extractor.finish()
+        return (extractor.finish(), inference)
+    }
+
+    /// Scores video features against audio features with every metric of the runner.
+    func score(video: FeatureSet, audio features: FeatureSet) throws -> Score {
         var score = Score()
         for metric in metrics {
             // PWCCA cannot run on snippets with fewer frames than features: that metric is left out

@@ -1,0 +1,62 @@
+import Features
+import Foundation
+
+/// A decoder driven by an envelope sequence: the GRU's outputs over a song, or HiPPO's optimised
+/// envelopes. Offline it centres the residual motion on the whole sequence's mean; causally (as live)
+/// on a running mean.
+public final class EnvelopeSequence: FrameSynthesizer {
+    public let frames: Int
+    public let decoder: ParameterFreeDecoder
+    let envelopes: [Double]
+    let beats: [Double]
+
+    /// - Parameters:
+    ///   - envelopes: frames × E.
+    ///   - beats: per frame, beats since the start (drives tempo-synced loops).
+    ///   - causal: centre on a running mean (what the live engine can do) instead of the sequence mean.
+    public init(envelopes: [Double], decoder: ParameterFreeDecoder, beats: [Double], causal: Bool) {
+        let e = decoder.layout.envelopeCount
+        precondition(envelopes.count % e == 0)
+        frames = envelopes.count / e
+        self.envelopes = envelopes
+        self.decoder = decoder
+        self.beats = beats
+        decoder.centre = causal ? .running(seconds: 8)
+            : .fixed(ParameterFreeDecoder.meanWeights(envelopes, frames: frames, layout: decoder.layout, temperature: decoder.gains.temperature))
+        decoder.reset()
+    }
+
+    public func frame(_ k: Int, ws: UnsafeMutablePointer<Float>) {
+        let e = decoder.layout.envelopeCount
+        let t = min(max(k, 0), frames - 1)
+        envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress! + t * e, frame: k, beat: beats.isEmpty ? 0 : beats[min(t, beats.count - 1)], ws: ws) }
+    }
+
+    /// Beats since the start per frame, integrating a causal feature set's tempo.
+    public static func beats(tempo: Feature?, frames: Int, fps: Double) -> [Double] {
+        var out = [Double](repeating: 0, count: frames), beat = 0.0
+        for k in 0..<frames {
+            out[k] = beat
+            let bpm = Double(tempo?.values[min(k, (tempo?.values.count ?? 1) - 1)] ?? 120)
+            beat += (bpm.isFinite && bpm > 0 ? bpm : 120) / 60 / fps
+        }
+        return out
+    }
+}
+
+extension EnvelopeNetwork {
+    /// Envelopes of a whole sequence of z-scored rows (frames × F), offline.
+    public func envelopes(inputs: [Double], frames: Int) -> [Double] { forward(inputs: inputs, batch: 1, steps: frames).outputs }
+
+    /// The same, one step per frame through the stateful runner: exactly what the live engine computes.
+    public func causalEnvelopes(inputs: [Double], frames: Int) -> [Double] {
+        let runner = EnvelopeRunner(network: self)
+        var out = [Double](repeating: 0, count: frames * shape.outputs)
+        inputs.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in
+                for t in 0..<frames { runner.step(x.baseAddress! + t * shape.inputs, into: y.baseAddress! + t * shape.outputs) }
+            }
+        }
+        return out
+    }
+}
