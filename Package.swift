@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "VideoFeaturesTests", dependencies: ["VideoFeatures", "Features", "Basics", "AllocationCounter"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "Features", "Basics", "LinearAlgebra"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics", "LinearAlgebra", "Correlation", "AllocationCounter"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics", "AudioIn", "LinearAlgebra", "Correlation", "AllocationCounter"]),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),

@@ -47,12 +47,14 @@ public enum Segmentation {
         // Normalised Laplacian L = I − D^-1/2 A D^-1/2 (isolated beats keep a 1 on the diagonal).
         var degree = [Double](repeating: 0, count: t)
         for i in 0..<t { for j in 0..<t where i != j { degree[i] += a[i * t + j] } }
+        // Beats whose links are all but zero count as isolated: 1/√(dᵢdⱼ) of two tiny degrees overflows
+        // (a feature that barely changes, e.g. a smoothed onset curve of an ambient piece, gives such beats).
+        let inverseRoot = degree.map { $0 > 1e-12 ? 1 / $0.squareRoot() : 0 }
         var laplacian = [Double](repeating: 0, count: t * t)
         for i in 0..<t {
             for j in 0..<t {
                 let w = i == j ? 0 : a[i * t + j]
-                let scale = degree[i] > 0 && degree[j] > 0 ? 1 / (degree[i] * degree[j]).squareRoot() : 0
-                laplacian[i * t + j] = (i == j ? 1 : 0) - w * scale
+                laplacian[i * t + j] = (i == j ? 1 : 0) - w * inverseRoot[i] * inverseRoot[j]
             }
         }
         let eig = try SymmetricEigen.decompose(laplacian, n: t)
