@@ -1,7 +1,8 @@
 /// A small, fast, deterministic generator (SplitMix64): the same seed gives the same stream on every
 /// machine, which is what demo audio, default models and test signals rely on.
 public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
+    /// The whole generator state: `SeededRandom(seed: state)` continues the same stream (checkpoints).
+    public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

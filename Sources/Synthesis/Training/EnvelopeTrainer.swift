@@ -31,6 +31,8 @@ public final class EnvelopeTrainer {
         public var secondMoment: [Double]
         public var adamSteps: Int
         public var history: [Report]
+        /// The batch sampler's state, so a resumed run draws the batches an uninterrupted one would.
+        public var samplerState: UInt64
     }
 
     public struct Report: Codable {
@@ -78,12 +80,12 @@ public final class EnvelopeTrainer {
         adam = Adam(restoring: c.firstMoment, second: c.secondMoment, stepCount: c.adamSteps)
         step = c.step
         history = c.history
-        rng = SeededRandom(seed: options.seed &+ UInt64(c.step) &* 7919)
+        rng = SeededRandom(seed: c.samplerState)
     }
 
     public var checkpoint: Checkpoint {
         Checkpoint(step: step, parameters: network.parameters, firstMoment: adam.firstMoment, secondMoment: adam.secondMoment,
-                   adamSteps: adam.stepCount, history: history)
+                   adamSteps: adam.stepCount, history: history, samplerState: rng.state)
     }
 
     /// One optimisation step on a random batch; returns the batch's mean loss.
