@@ -69,7 +69,7 @@ let package = Package(
         // Test support: counts heap allocations per thread (real-time contract tests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
 
-        .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics"]),
+        .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics", "AllocationCounter"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]
 )

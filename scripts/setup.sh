@@ -8,6 +8,8 @@ packages=(
   libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev pkg-config
   # programs the engine and its tests drive
   ffmpeg jackd2 liblo-tools xvfb
+  # objdump, for the test that reads the JACK callbacks' machine code
+  binutils
 )
 
 missing=()

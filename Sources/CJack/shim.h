@@ -8,3 +8,9 @@
 static inline jack_client_t *lvj_jack_client_open(const char *name, jack_options_t options, jack_status_t *status) {
     return jack_client_open(name, options, status);
 }
+
+// The same, against a named server (jackd -n NAME); `server` NULL means the default server.
+static inline jack_client_t *lvj_jack_client_open_server(const char *name, jack_options_t options, jack_status_t *status, const char *server) {
+    if (!server) return jack_client_open(name, options, status);
+    return jack_client_open(name, (jack_options_t)(options | JackServerName), status, server);
+}

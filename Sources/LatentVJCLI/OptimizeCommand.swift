@@ -30,13 +30,16 @@ struct OptimizeCommand: ParsableCommand {
     @OptionGroup var model: ModelOption
 
     @Option(help: "Legendre coefficients per envelope (4…1024): fewer is smoother.")
-    var coefficients = 128
+    var coefficients = HiPPODefaults.coefficients
 
     @Option(help: "Optimisation steps.")
-    var steps = 512
+    var steps = HiPPODefaults.steps
 
     @Option(help: "Starting learning rate (cosine decay to 1e-5).")
-    var learningRate = 1e-3
+    var learningRate = HiPPODefaults.learningRate
+
+    @Option(help: "Loss window in seconds, windows overlapping by half (0: the whole song at once, as the thesis).")
+    var window = HiPPODefaults.window
 
     @Option(help: "Weight a feature block in the loss, e.g. chroma=10 (repeatable; the loss becomes the weighted mean of per-feature correlations).")
     var weight: [String] = []
@@ -67,11 +70,9 @@ struct OptimizeCommand: ParsableCommand {
             var setup = DecoderSetup()
             setup.paletteSeeds = DecoderSetup.paletteSeeds(paletteSeed)
             let decoder = try setup.makeDecoder(generator: generator, fps: fps)
-            let target = song.target(weights: weights)
-            let geometry = DecoderGeometry(decoder: decoder, frames: song.frames)
-            let optimizer = HiPPOOptimizer(target: target, geometry: geometry, coefficients: coefficients, seed: seed)
             let progress = Progress("optimizing \(song.frames) frames", total: Double(steps), enabled: !quiet)
-            optimizer.optimize(steps: steps, learningRate: learningRate) { step, result in
+            let optimizer = song.optimizeHiPPO(decoder: decoder, coefficients: coefficients, steps: steps, learningRate: learningRate,
+                                               window: window, weights: weights, seed: seed) { step, result in
                 progress.update(Double(step), detail: String(format: "correlation %.3f", result.correlation))
             }
             progress.finish()
@@ -81,7 +82,7 @@ struct OptimizeCommand: ParsableCommand {
                                      correlation: final.correlation, steps: steps)
             try file.save(path: output)
             if !quiet {
-                FileHandle.standardError.write(String(format: "correlation %.3f → %.3f (loss on decoder outputs); wrote %@\n",
+                FileHandle.standardError.write(String(format: "correlation %.3f → %.3f (decoder outputs, mean over windows); wrote %@\n",
                                                       optimizer.history.first!.correlation, final.correlation, output))
             }
         }

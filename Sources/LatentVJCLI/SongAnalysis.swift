@@ -40,3 +40,24 @@ struct SongAnalysis {
         return z.withUnsafeBufferPointer { AudioTarget(rows: $0.baseAddress!, frames: frames, layout: CausalLayout.layout, weights: weights) }
     }
 }
+
+extension SongAnalysis {
+    /// HiPPO on this song: the loss is on the whole song when `window` is 0 (the thesis), otherwise the
+    /// mean over windows of `window` seconds overlapping by half (so the envelopes are judged on what
+    /// happens within a few bars, as the study scores them; Docs/synthesizers.md has the measurements).
+    func optimizeHiPPO(decoder: ParameterFreeDecoder, coefficients: Int, steps: Int, learningRate: Double, window: Double,
+                       weights: [String: Double] = [:], seed: UInt64, progress: ((Int, SelfSupervisedLoss.Result) -> Void)? = nil) -> HiPPOOptimizer {
+        let z = ownStatistics.apply(rows)
+        let length = window > 0 ? min(frames, max(8, Int((window * fps).rounded()))) : frames
+        var starts = Array(stride(from: 0, through: frames - length, by: max(1, length / 2)))
+        if let last = starts.last, last + length < frames { starts.append(frames - length) }
+        let parts = starts.map { start -> HiPPOOptimizer.Part in
+            let slice = Array(z[(start * CausalLayout.width)..<((start + length) * CausalLayout.width)])
+            let target = slice.withUnsafeBufferPointer { AudioTarget(rows: $0.baseAddress!, frames: length, layout: CausalLayout.layout, weights: weights) }
+            return HiPPOOptimizer.Part(start: start, target: target, geometry: DecoderGeometry(decoder: decoder, frames: length, startFrame: start))
+        }
+        let optimizer = HiPPOOptimizer(frames: frames, parts: parts, layout: decoder.layout, coefficients: coefficients, seed: seed)
+        optimizer.optimize(steps: steps, learningRate: learningRate, progress: progress)
+        return optimizer
+    }
+}

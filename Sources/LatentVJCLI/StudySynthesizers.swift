@@ -49,6 +49,15 @@ struct StudySynthesizers: ParsableCommand {
     @Option(help: "Envelope network for gru/gru-causal (default: Presets/default.envelope).")
     var envelope: String?
 
+    @Option(help: "HiPPO: Legendre coefficients per envelope.")
+    var hippoCoefficients = HiPPODefaults.coefficients
+
+    @Option(help: "HiPPO: starting learning rate.")
+    var hippoLearningRate = HiPPODefaults.learningRate
+
+    @Option(help: "HiPPO: loss window in seconds (0: the whole song at once).")
+    var hippoWindow = HiPPODefaults.window
+
     @Flag(help: "Also run the feature-weighting experiment of thesis Table 5.3 (HiPPO).")
     var weighting = false
 
@@ -91,6 +100,7 @@ struct StudySynthesizers: ParsableCommand {
                     (name.rawValue, {
                         var o = try SynthesizerOptions.parse([])
                         o.synth = name.rawValue; o.envelope = name == .supervised ? nil : envelope
+                        o.hippoCoefficients = hippoCoefficients; o.hippoLearningRate = hippoLearningRate; o.hippoWindow = hippoWindow
                         return try factory.make(name, options: o)
                     })
                 }
@@ -128,9 +138,8 @@ struct StudySynthesizers: ParsableCommand {
     func weightedHiPPO(song: SongAnalysis, generator: Generator, feature: String) throws -> FrameSynthesizer {
         let setup = DecoderSetup()
         let decoder = try setup.makeDecoder(generator: generator, fps: fps)
-        let optimizer = HiPPOOptimizer(target: song.target(weights: [feature: 10]), geometry: DecoderGeometry(decoder: decoder, frames: song.frames),
-                                       coefficients: 128, seed: seed)
-        optimizer.optimize(steps: 512)
+        let optimizer = song.optimizeHiPPO(decoder: decoder, coefficients: hippoCoefficients, steps: HiPPODefaults.steps,
+                                           learningRate: hippoLearningRate, window: hippoWindow, weights: [feature: 10], seed: seed)
         let beats = EnvelopeSequence.beats(tempo: song.causal["tempo"], frames: song.frames, fps: fps)
         return EnvelopeSequence(envelopes: optimizer.envelopes(), decoder: decoder, beats: beats, causal: false)
     }

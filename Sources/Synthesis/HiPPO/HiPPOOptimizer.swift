@@ -11,15 +11,29 @@ public final class HiPPOOptimizer {
     /// count × E, row-major: envelope e at frame t is Σ_n basis[t, n] · coefficients[n, e].
     public private(set) var coefficients: [Double]
     public private(set) var history: [(step: Int, loss: Double, correlation: Double)] = []
-    let target: AudioTarget
-    let geometry: DecoderGeometry
+    /// The loss is the mean over these parts of the song (the whole song, or overlapping windows).
+    public struct Part {
+        public let start: Int
+        public let target: AudioTarget
+        public let geometry: DecoderGeometry
+        public init(start: Int, target: AudioTarget, geometry: DecoderGeometry) {
+            precondition(target.frames == geometry.frames)
+            self.start = start; self.target = target; self.geometry = geometry
+        }
+    }
+    let parts: [Part]
+
+    /// The loss on the whole song at once (the thesis's HiPPO).
+    public convenience init(target: AudioTarget, geometry: DecoderGeometry, coefficients count: Int, seed: UInt64) {
+        self.init(frames: geometry.frames, parts: [Part(start: 0, target: target, geometry: geometry)],
+                  layout: geometry.layout, coefficients: count, seed: seed)
+    }
 
     /// Starts from the projection of uniform noise (−1…1 over the song, zero in the padding) onto the basis.
-    public init(target: AudioTarget, geometry: DecoderGeometry, coefficients count: Int, seed: UInt64) {
-        precondition(target.frames == geometry.frames)
-        self.target = target
-        self.geometry = geometry
-        let t = geometry.frames, e = geometry.layout.envelopeCount
+    public init(frames t: Int, parts: [Part], layout: DecoderLayout, coefficients count: Int, seed: UInt64) {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.start >= 0 && $0.start + $0.target.frames <= t })
+        self.parts = parts
+        let e = layout.envelopeCount
         basis = LegendreBasis(frames: t, count: count)
         envelopeCount = e
         let full = LegendreBasis.padded(frames: t, count: count, padding: basis.padding)
@@ -41,16 +55,35 @@ public final class HiPPOOptimizer {
         return out
     }
 
-    /// The loss and its gradient with respect to the coefficients.
+    /// The loss (mean over the parts) and its gradient with respect to the coefficients.
     public func evaluate(gradient: inout [Double]) -> SelfSupervisedLoss.Result {
         let t = basis.frames, e = envelopeCount
         let env = envelopes()
         var dEnv = [Double](repeating: 0, count: t * e)
-        let result = env.withUnsafeBufferPointer { ep in
-            dEnv.withUnsafeMutableBufferPointer { SelfSupervisedLoss.evaluate(envelopes: ep.baseAddress!, target: target, geometry: geometry, gradient: $0.baseAddress!) }
+        var results = [SelfSupervisedLoss.Result](repeating: .init(loss: 0, correlation: 0), count: parts.count)
+        var partGradients = parts.map { [Double](repeating: 0, count: $0.target.frames * e) }
+        // Parts are independent: spread them over the cores.
+        env.withUnsafeBufferPointer { ep in
+            results.withUnsafeMutableBufferPointer { rp in
+                partGradients.withUnsafeMutableBufferPointer { gp in
+                    let envBase = ep.baseAddress!, resultBase = rp.baseAddress!, gradBase = gp.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: parts.count) { i in
+                        let part = parts[i]
+                        resultBase[i] = gradBase[i].withUnsafeMutableBufferPointer {
+                            SelfSupervisedLoss.evaluate(envelopes: envBase + part.start * e, target: part.target, geometry: part.geometry,
+                                                        gradient: $0.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        let share = 1 / Double(parts.count)
+        for (part, g) in zip(parts, partGradients) {
+            for i in 0..<g.count { dEnv[part.start * e + i] += share * g[i] }
         }
         DoubleGEMM.multiply(m: basis.count, n: e, k: t, basis.values, transposeA: true, dEnv, into: &gradient)
-        return result
+        let loss = results.reduce(0) { $0 + $1.loss } * share
+        return SelfSupervisedLoss.Result(loss: loss, correlation: results.reduce(0) { $0 + $1.correlation } * share)
     }
 
     /// Adam with cosine decay from `learningRate` to `finalLearningRate` (the thesis: 1e-3 to 1e-5).

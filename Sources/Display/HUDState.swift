@@ -1,0 +1,50 @@
+/// Everything the HUD shows, as plain values: the main thread fills one per frame from the engine's
+/// snapshots and hands it to `LiveWindow.present`. Equatable so the window redraws the overlay only
+/// when something visible changed.
+public struct HUDState: Equatable, Sendable {
+    /// What the recorder is doing.
+    public enum Recording: Equatable, Sendable {
+        case off
+        case recording(elapsedSeconds: Double)
+        /// Recording ended on its own (disk full, ffmpeg died): the message says why.
+        case stopped(message: String)
+    }
+
+    public var fps: Double
+    public var frameTimeMs: Double
+    /// Feature meters, 0…1 (values outside are clamped when drawn).
+    public var rms: Float
+    public var onsets: Float
+    public var pulse: Float
+    /// Twelve pitch classes from C, 0…1.
+    public var chroma: [Float]
+    /// nil while the tempo is not known yet.
+    public var bpm: Double?
+    /// The rolling balanced audiovisual correlation; nil until the window is full.
+    public var correlation: Double?
+    /// Recent correlation values, oldest first: the sparkline.
+    public var correlationHistory: [Double]
+    public var presetName: String
+    public var recording: Recording
+    /// Shown large in the middle while MIDI learn waits for a control, e.g. "move a control for deep.amplitude".
+    public var learnPrompt: String?
+    /// "JACK: connected", "JACK server lost - drawing on silence, retrying", "file playback".
+    public var audioStatus: String
+    /// Draws the audio status in a warning colour (server lost, xruns).
+    public var audioStatusIsWarning: Bool
+    /// The model running is the untrained demo model: the HUD says so prominently.
+    public var untrainedModel: Bool
+
+    public init(fps: Double = 0, frameTimeMs: Double = 0, rms: Float = 0, onsets: Float = 0, pulse: Float = 0,
+                chroma: [Float] = [Float](repeating: 0, count: 12), bpm: Double? = nil, correlation: Double? = nil,
+                correlationHistory: [Double] = [], presetName: String = "", recording: Recording = .off,
+                learnPrompt: String? = nil, audioStatus: String = "", audioStatusIsWarning: Bool = false,
+                untrainedModel: Bool = false) {
+        self.fps = fps; self.frameTimeMs = frameTimeMs
+        self.rms = rms; self.onsets = onsets; self.pulse = pulse; self.chroma = chroma; self.bpm = bpm
+        self.correlation = correlation; self.correlationHistory = correlationHistory
+        self.presetName = presetName; self.recording = recording; self.learnPrompt = learnPrompt
+        self.audioStatus = audioStatus; self.audioStatusIsWarning = audioStatusIsWarning
+        self.untrainedModel = untrainedModel
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real JACK server for one test: `jackd -n NAME -d dummy -r 48000 -p 256`, under a name of its own so
+/// it cannot collide with a server someone else runs on the machine, plus JACK's example clients
+/// started against it. Everything it starts, it stops.
+final class JACKTestServer {
+    let name: String
+    let logPath: String
+    private var server: Process?
+    private var clients: [Process] = []
+    private static var serial = 0
+
+    init() {
+        Self.serial += 1
+        name = "lvj-test-\(getpid())-\(Self.serial)"
+        logPath = NSTemporaryDirectory() + "\(name).log"
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// Full path of a program on PATH, or nil.
+    static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    struct NotInstalled: Error, CustomStringConvertible {
+        let tool: String
+        var description: String { "\(tool) is not installed: these tests need a real JACK server (Debian: apt-get install jackd2)" }
+    }
+
+    /// Starts the server and waits until `jack_lsp` answers (10 s at most).
+    func start() throws {
+        guard let jackd = Self.which("jackd") else { throw NotInstalled(tool: "jackd") }
+        guard Self.which("jack_lsp") != nil else { throw NotInstalled(tool: "jack_lsp") }
+        server = try launch(jackd, ["-n", name, "-d", "dummy", "-r", "48000", "-p", "256"])
+        let ready = waitUntil(timeout: 10) { self.ports() != nil }
+        guard ready else { throw StartFailed(log: log) }
+    }
+
+    struct StartFailed: Error, CustomStringConvertible {
+        let log: String
+        var description: String { "jackd did not answer within 10 s; its output:\n\(log)" }
+    }
+
+    /// Stops the example clients, then the server (SIGTERM lets it say goodbye to clients; SIGKILL is a crash).
+    func stop(signal: Int32 = SIGTERM) {
+        for client in clients { end(client, signal: SIGTERM) }
+        clients = []
+        if let server { end(server, signal: signal) }
+        server = nil
+    }
+
+    /// Starts one of JACK's example clients (jack_metro, jack_midiseq) against this server.
+    @discardableResult
+    func startClient(_ tool: String, _ arguments: [String]) throws -> Process {
+        guard let path = Self.which(tool) else { throw NotInstalled(tool: tool) }
+        let p = try launch(path, arguments)
+        clients.append(p)
+        return p
+    }
+
+    /// Port names as `jack_lsp` lists them, or nil when the server does not answer.
+    func ports() -> [String]? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.which("jack_lsp") ?? "/usr/bin/jack_lsp")
+        p.environment = environment
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    private var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["JACK_DEFAULT_SERVER"] = name
+        env["JACK_NO_AUDIO_RESERVATION"] = "1"
+        return env
+    }
+
+    private func launch(_ path: String, _ arguments: [String]) throws -> Process {
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = FileHandle(forWritingAtPath: logPath)!
+        log.seekToEndOfFile()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.environment = environment
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = log
+        p.standardError = log
+        try p.run()
+        return p
+    }
+
+    private func end(_ p: Process, signal: Int32) {
+        guard p.isRunning else { return }
+        kill(p.processIdentifier, signal)
+        if !waitUntil(timeout: 5, { !p.isRunning }) { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass.
+func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
