@@ -71,7 +71,7 @@ struct OptimizeCommand: ParsableCommand {
             setup.paletteSeeds = DecoderSetup.paletteSeeds(paletteSeed)
             let decoder = try setup.makeDecoder(generator: generator, fps: fps)
             let progress = Progress("optimizing \(song.frames) frames", total: Double(steps), enabled: !quiet)
-            let optimizer = song.optimizeHiPPO(decoder: decoder, coefficients: coefficients, steps: steps, learningRate: learningRate,
+            let optimizer = try song.optimizeHiPPO(decoder: decoder, coefficients: coefficients, steps: steps, learningRate: learningRate,
                                                window: window, weights: weights, seed: seed) { step, result in
                 progress.update(Double(step), detail: String(format: "correlation %.3f", result.correlation))
             }

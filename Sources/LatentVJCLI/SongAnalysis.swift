@@ -46,7 +46,8 @@ extension SongAnalysis {
     /// mean over windows of `window` seconds overlapping by half (so the envelopes are judged on what
     /// happens within a few bars, as the study scores them; Docs/synthesizers.md has the measurements).
     func optimizeHiPPO(decoder: ParameterFreeDecoder, coefficients: Int, steps: Int, learningRate: Double, window: Double,
-                       weights: [String: Double] = [:], seed: UInt64, progress: ((Int, SelfSupervisedLoss.Result) -> Void)? = nil) -> HiPPOOptimizer {
+                       weights: [String: Double] = [:], seed: UInt64, startingFrom initial: [Double]? = nil,
+                       progress: ((Int, SelfSupervisedLoss.Result) -> Void)? = nil) throws -> HiPPOOptimizer {
         let z = ownStatistics.apply(rows)
         let length = window > 0 ? min(frames, max(8, Int((window * fps).rounded()))) : frames
         var starts = Array(stride(from: 0, through: frames - length, by: max(1, length / 2)))
@@ -57,6 +58,7 @@ extension SongAnalysis {
             return HiPPOOptimizer.Part(start: start, target: target, geometry: DecoderGeometry(decoder: decoder, frames: length, startFrame: start))
         }
         let optimizer = HiPPOOptimizer(frames: frames, parts: parts, layout: decoder.layout, coefficients: coefficients, seed: seed)
+        if let initial { try optimizer.start(from: initial) }
         optimizer.optimize(steps: steps, learningRate: learningRate, progress: progress)
         return optimizer
     }

@@ -90,6 +90,7 @@ struct StudySynthesizers: ParsableCommand {
             let runner = StudyRunner(generator: generator, fps: fps, metrics: [.procrustes, .balancedProcrustes])
             var rows = [String: Row]()
             var weightingRows = [String: [String: [Double]]]()
+            var decoderLevel = [String: [String: [Double]]]()
             for (i, path) in audio.enumerated() {
                 let song = try SongAnalysis(path: path, fps: fps, seconds: limit, quiet: quiet)
                 let offline = try OfflineExtractor(fps: fps).extract(mono: song.clip.mono(), sampleRate: song.clip.sampleRate)
@@ -106,7 +107,11 @@ struct StudySynthesizers: ParsableCommand {
                 }
                 if weighting {
                     runs += Self.weightedFeatures.map { feature in
-                        ("hippo×10 \(feature)", { try weightedHiPPO(song: song, generator: generator, feature: feature) })
+                        ("hippo×10 \(feature)", {
+                            let (synth, perFeature) = try weightedHiPPO(song: song, generator: generator, feature: feature)
+                            for (f, v) in perFeature { decoderLevel["hippo×10 \(feature)", default: [:]][f, default: []].append(v) }
+                            return synth
+                        })
                     }
                 }
                 for (label, make) in runs {
@@ -130,21 +135,33 @@ struct StudySynthesizers: ParsableCommand {
                     rows[label] = row
                 }
             }
-            try report(rows: rows, order: names.map(\.rawValue), weighting: weightingRows, generator: generator)
+            try report(rows: rows, order: names.map(\.rawValue), weighting: weightingRows, decoderLevel: decoderLevel, generator: generator)
         }
     }
 
     /// HiPPO with one feature block weighted 10× in the loss (thesis Table 5.3).
-    func weightedHiPPO(song: SongAnalysis, generator: Generator, feature: String) throws -> FrameSynthesizer {
+    /// HiPPO with one feature block weighted 10× in the loss (thesis Table 5.3), and the correlation of its
+    /// decoder outputs with each weighted feature on its own (what the optimisation itself sees).
+    func weightedHiPPO(song: SongAnalysis, generator: Generator, feature: String) throws -> (FrameSynthesizer, [String: Double]) {
         let setup = DecoderSetup()
         let decoder = try setup.makeDecoder(generator: generator, fps: fps)
-        let optimizer = song.optimizeHiPPO(decoder: decoder, coefficients: hippoCoefficients, steps: HiPPODefaults.steps,
-                                           learningRate: hippoLearningRate, window: hippoWindow, weights: [feature: 10], seed: seed)
+        let optimizer = try song.optimizeHiPPO(decoder: decoder, coefficients: hippoCoefficients, steps: HiPPODefaults.steps,
+                                               learningRate: hippoLearningRate, window: hippoWindow, weights: [feature: 10], seed: seed)
+        let envelopes = optimizer.envelopes()
+        let geometry = DecoderGeometry(decoder: decoder, frames: song.frames)
+        var perFeature = [String: Double]()
+        for f in Self.weightedFeatures {
+            var only = Dictionary(uniqueKeysWithValues: CausalLayout.columns.map { ($0.name, 0.0) })
+            only[f] = 1
+            let target = song.target(weights: only)
+            perFeature[f] = envelopes.withUnsafeBufferPointer { SelfSupervisedLoss.evaluate(envelopes: $0.baseAddress!, target: target, geometry: geometry).correlation }
+        }
         let beats = EnvelopeSequence.beats(tempo: song.causal["tempo"], frames: song.frames, fps: fps)
-        return EnvelopeSequence(envelopes: optimizer.envelopes(), decoder: decoder, beats: beats, causal: false)
+        return (EnvelopeSequence(envelopes: envelopes, decoder: decoder, beats: beats, causal: false), perFeature)
     }
 
-    func report(rows: [String: Row], order: [String], weighting: [String: [String: [Double]]], generator: Generator) throws {
+    func report(rows: [String: Row], order: [String], weighting: [String: [String: [Double]]], decoderLevel: [String: [String: [Double]]],
+                generator: Generator) throws {
         func quartiles(_ v: [Double]) -> (Double, Double, Double) {
             let f = v.filter(\.isFinite).sorted()
             guard !f.isEmpty else { return (.nan, .nan, .nan) }
@@ -164,6 +181,7 @@ struct StudySynthesizers: ParsableCommand {
         doc["synthesizers"] = table
         if !weighting.isEmpty {
             doc["weighting"] = weighting.mapValues { $0.mapValues { jsonNumber(median($0)) } }
+            doc["weighting_decoder_outputs"] = decoderLevel.mapValues { $0.mapValues { jsonNumber(median($0)) } }
         }
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
         do { try data.write(to: URL(fileURLWithPath: "\(output)/results.json")) } catch { throw FileError("\(output)/results.json", "cannot be written") }
@@ -184,6 +202,12 @@ struct StudySynthesizers: ParsableCommand {
             for f in Self.weightedFeatures {
                 let label = "hippo×10 \(f)"
                 guard let r = weighting[label] else { continue }
+                print(label.padding(toLength: 30, withPad: " ", startingAt: 0) + Self.weightedFeatures.map { String(format: "%-18.3f", median(r[$0] ?? [])) }.joined())
+            }
+            print("the same on the decoder outputs (what HiPPO optimises): correlation with each feature block alone")
+            for f in Self.weightedFeatures {
+                let label = "hippo×10 \(f)"
+                guard let r = decoderLevel[label] else { continue }
                 print(label.padding(toLength: 30, withPad: " ", startingAt: 0) + Self.weightedFeatures.map { String(format: "%-18.3f", median(r[$0] ?? [])) }.joined())
             }
         }

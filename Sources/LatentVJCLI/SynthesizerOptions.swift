@@ -25,6 +25,8 @@ enum SynthesizerName: String, CaseIterable {
     case gru
     case gruCausal = "gru-causal"
     case hippo
+    /// HiPPO started from the envelope network's envelopes instead of noise.
+    case hippoGRU = "hippo-gru"
 
     static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
@@ -101,18 +103,12 @@ struct SynthesizerFactory {
             if let path = o.savePatch { try patch.save(path: path) }
             return try Randomizer(patch: patch, features: features, generator: generator, psi: psi)
         case .gru, .gruCausal, .supervised:
-            let path = try o.envelope ?? ShippedFiles.locate(name == .supervised ? "Presets/supervised.envelope" : "Presets/default.envelope")
-            let file = try EnvelopeModelFile.load(path: path)
-            guard abs(file.fps - song.fps) < 1e-6 else { throw FileError(path, "was trained at \(file.fps) fps; render with --fps \(file.fps)") }
-            let network = try file.network(path: path)
-            let inputs = file.statistics.apply(song.rows)
-            let env = name == .gruCausal ? network.causalEnvelopes(inputs: inputs, frames: song.frames)
-                : network.envelopes(inputs: inputs, frames: song.frames)
+            let (env, layout, path) = try networkEnvelopes(o, causal: name == .gruCausal, supervised: name == .supervised)
             var setup = DecoderSetup()
-            setup.layout = file.layout
+            setup.layout = layout
             setup.paletteSeeds = DecoderSetup.paletteSeeds(o.paletteSeed)
             return try envelopeSequence(env, setup: setup, causal: name == .gruCausal, path: path)
-        case .hippo:
+        case .hippo, .hippoGRU:
             if let path = o.envelopes {
                 let file = try EnvelopesFile.load(path: path)
                 try file.check(frames: song.frames, fps: song.fps, path: path)
@@ -126,13 +122,26 @@ struct SynthesizerFactory {
             setup.paletteSeeds = DecoderSetup.paletteSeeds(o.paletteSeed)
             let decoder = try setup.makeDecoder(generator: generator, fps: song.fps)
             let progress = Progress("HiPPO", total: Double(o.hippoSteps), enabled: !quiet)
-            let optimizer = song.optimizeHiPPO(decoder: decoder, coefficients: o.hippoCoefficients, steps: o.hippoSteps,
-                                               learningRate: o.hippoLearningRate, window: o.hippoWindow, seed: seed) { step, r in
+            let initial = name == .hippoGRU ? try networkEnvelopes(o, causal: false).envelopes : nil
+            let optimizer = try song.optimizeHiPPO(decoder: decoder, coefficients: o.hippoCoefficients, steps: o.hippoSteps,
+                                                   learningRate: o.hippoLearningRate, window: o.hippoWindow, seed: seed,
+                                                   startingFrom: initial) { step, r in
                 progress.update(Double(step), detail: String(format: "correlation %.3f", r.correlation))
             }
             progress.finish()
             return try envelopeSequence(optimizer.envelopes(), setup: setup, causal: false, path: nil)
         }
+    }
+
+    /// The envelope network's envelopes for the song (`--envelope`, else the shipped network).
+    func networkEnvelopes(_ o: SynthesizerOptions, causal: Bool, supervised: Bool = false) throws -> (envelopes: [Double], layout: DecoderLayout, path: String) {
+        let path = try o.envelope ?? ShippedFiles.locate(supervised ? "Presets/supervised.envelope" : "Presets/default.envelope")
+        let file = try EnvelopeModelFile.load(path: path)
+        guard abs(file.fps - song.fps) < 1e-6 else { throw FileError(path, "was trained at \(file.fps) fps; render with --fps \(file.fps)") }
+        let network = try file.network(path: path)
+        let inputs = file.statistics.apply(song.rows)
+        let env = causal ? network.causalEnvelopes(inputs: inputs, frames: song.frames) : network.envelopes(inputs: inputs, frames: song.frames)
+        return (env, file.layout, path)
     }
 
     private func envelopeSequence(_ env: [Double], setup: DecoderSetup, causal: Bool, path: String?) throws -> FrameSynthesizer {

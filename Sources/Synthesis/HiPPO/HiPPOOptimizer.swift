@@ -46,6 +46,26 @@ public final class HiPPOOptimizer {
         coefficients = c
     }
 
+    /// Starts instead from given envelopes (frames × E), projected on the basis by least squares: HiPPO
+    /// then refines a known-good motion (e.g. the envelope network's) for this one song.
+    public func start(from envelopes: [Double]) throws {
+        let t = basis.frames, n = basis.count, e = envelopeCount
+        precondition(envelopes.count == t * e)
+        // c = (BᵀB)⁻¹ Bᵀ E, with the small n × n system solved through its eigen-decomposition.
+        var gram = [Double](repeating: 0, count: n * n), rhs = [Double](repeating: 0, count: n * e)
+        DoubleGEMM.multiply(m: n, n: n, k: t, basis.values, transposeA: true, basis.values, into: &gram)
+        DoubleGEMM.multiply(m: n, n: e, k: t, basis.values, transposeA: true, envelopes, into: &rhs)
+        let eig = try SymmetricEigen.decompose(gram, n: n)
+        let top = eig.values.last ?? 1
+        var inverse = [Double](repeating: 0, count: n * n)
+        for (j, l) in eig.values.enumerated() where l > top * 1e-10 {
+            for a in 0..<n { for b in 0..<n { inverse[a * n + b] += eig.vectors[a * n + j] * eig.vectors[b * n + j] / l } }
+        }
+        var c = [Double](repeating: 0, count: n * e)
+        DoubleGEMM.multiply(m: n, n: e, k: n, inverse, rhs, into: &c)
+        coefficients = c
+    }
+
     /// frames × E envelopes of the current coefficients.
     public func envelopes() -> [Double] { Self.envelopes(basis: basis, coefficients: coefficients, envelopeCount: envelopeCount) }
 
