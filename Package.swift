@@ -57,10 +57,13 @@ let package = Package(
         // Display: the SDL2 window.
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
+        // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Features", "Synthesis", "StyleGAN", "CJack"]),
+
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "StyleGAN", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

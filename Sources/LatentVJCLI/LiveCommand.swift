@@ -1,0 +1,132 @@
+import ArgumentParser
+import AudioIn
+import Basics
+import Display
+import Foundation
+import Imaging
+import Live
+import StyleGAN
+import Synthesis
+
+struct LiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "The live engine: audio in, envelope network and decoder per frame, StyleGAN into a window with a HUD.",
+        discussion: """
+        Without --audio or --jack it plays the built-in demo track on an internal clock, so it runs on any machine. \
+        Keys: F fullscreen, H HUD, Esc quit. Without a display use --headless (the engine runs and reports its \
+        frame rate). Recording, OSC and MIDI control are being built (issues 6–7).
+
+        Examples:
+          latentvj live                                   demo track, shipped envelope network, default model
+          latentvj live --audio set.wav --model net.pkl --fullscreen
+          latentvj live --jack --connect system:capture
+          latentvj live --headless --seconds 20
+        """)
+
+    @Option(help: "Audio file played on an internal clock (default: the built-in demo track).")
+    var audio: String?
+
+    @Flag(help: "Listen to the JACK inputs (latentvj:in_1/in_2) instead of a file.")
+    var jack = false
+
+    @Option(help: "With --jack: connect output ports matching this pattern to our inputs.")
+    var connect: String?
+
+    @OptionGroup var model: ModelOption
+
+    @Option(help: "Envelope network (default: Presets/default.envelope).")
+    var envelope: String?
+
+    @Option(help: "Palette seed.")
+    var paletteSeed: UInt64 = 1
+
+    @Flag(help: "No window: run the engine and report.")
+    var headless = false
+
+    @Flag(help: "Start fullscreen.")
+    var fullscreen = false
+
+    @Option(help: "Display to open the window on.")
+    var display = 0
+
+    @Option(help: "Window size in pixels.")
+    var windowSize = 720
+
+    @Option(help: "Stop after this many seconds.")
+    var seconds: Double?
+
+    @Option(help: "Save a screenshot of the window (PNG) when stopping.")
+    var screenshot: String?
+
+    func run() throws {
+        try reportingErrors {
+            let path = try envelope ?? ShippedFiles.locate("Presets/default.envelope")
+            let network = try EnvelopeModelFile.load(path: path)
+            let generator = try Generator(weights: model.load())
+            let fps = network.fps
+            var setup = DecoderSetup()
+            setup.layout = network.layout
+            setup.paletteSeeds = DecoderSetup.paletteSeeds(paletteSeed)
+            let decoder = try setup.makeDecoder(generator: generator, fps: fps)
+            let source: AudioSource
+            if jack {
+                do { source = try JACKSource(connect: connect) } catch { throw UsageError("\(error)") }
+            } else {
+                source = FilePlayback(clip: try audio.map { try AudioFile.read(path: $0) } ?? DemoTrack.render())
+            }
+            let producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps)
+            var window: LiveWindow?
+            if !headless {
+                do { window = try LiveWindow(title: "LatentVJ", width: windowSize, height: windowSize, display: display, fullscreen: fullscreen) }
+                catch { throw UsageError("\(error)") }
+            }
+            producer.start()
+            let started = Date()
+            var showHUD = true
+            let r = generator.architecture.imgResolution
+            while !producer.isFinished {
+                let elapsed = Date().timeIntervalSince(started)
+                if let seconds, elapsed >= seconds { break }
+                (source as? JACKSource)?.keepAlive(now: elapsed)
+                if let window {
+                    var quit = false
+                    for event in window.pollEvents() {
+                        if event.requestsQuit { quit = true }
+                        if case .action(.toggleHUD) = event { showHUD.toggle() }
+                        if case .action(.toggleFullscreen) = event { try? window.toggleFullscreen() }
+                    }
+                    if quit { break }
+                    let frame = producer.latest.takeNewest() ?? producer.latest.shown
+                    try window.present(rgb: frame, width: r, height: r, hud: showHUD ? hud(producer.snapshot, source: source, generator: generator) : nil)
+                }
+                usleep(headless ? 100_000 : 4_000)
+            }
+            if let screenshot, let window {
+                let shot = try window.screenshot()
+                var pixels = [UInt8](repeating: 255, count: shot.width * shot.height * 4)
+                for i in 0..<(shot.width * shot.height) { for c in 0..<3 { pixels[4 * i + c] = shot.rgb[3 * i + c] } }
+                try PNGFile.write(Raster(width: shot.width, height: shot.height, pixels: pixels), to: screenshot)
+            }
+            producer.stop()
+            while !producer.isFinished && producer.thread != nil { usleep(10_000) }
+            let s = producer.snapshot, p = producer.frameTimePercentiles()
+            let wall = Date().timeIntervalSince(started)
+            print(String(format: "%d frames in %.1f s (%.1f fps sustained); frame time p50 %.1f ms, p99 %.1f ms; model: %@",
+                         s.frames, wall, Double(s.frames) / max(wall, 1e-9), p.p50, p.p99, generator.label))
+        }
+    }
+
+    func hud(_ s: ProducerStats, source: AudioSource, generator: Generator) -> HUDState {
+        var state = HUDState()
+        state.fps = s.fps; state.frameTimeMs = s.frameTimeMs
+        state.rms = min(1, s.rms * 4); state.onsets = min(1, s.onsets); state.pulse = min(1, s.pulse)
+        state.chroma = (0..<12).map { s.chroma[$0] }
+        state.bpm = s.bpm > 0 ? s.bpm : nil
+        state.presetName = "default"
+        let status = source.status
+        state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
+        state.untrainedModel = generator.untrained
+        return state
+    }
+}

@@ -1,0 +1,55 @@
+import AudioIn
+import Foundation
+
+/// Where the engine's audio comes from: the JACK inputs, or a file played on an internal clock.
+/// The frame producer drains it once per frame.
+public protocol AudioSource: AnyObject {
+    var sampleRate: Double { get }
+    /// Copies up to `maxFrames` mono samples that arrived since the last call; returns how many.
+    func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int
+    /// One line for the HUD ("file playback 0:42", "JACK: connected", …) and whether it is a warning.
+    var status: (text: String, warning: Bool) { get }
+    /// True once a finite source has delivered everything.
+    var finished: Bool { get }
+}
+
+/// A file played on an internal real-time clock: each read hands over the samples whose time has
+/// come, so the engine hears it exactly as a live input (`latentvj live --audio FILE` on any machine).
+public final class FilePlayback: AudioSource {
+    public let sampleRate: Double
+    private let mono: [Float]
+    private let start: UInt64
+    private var position = 0
+    public let loops: Bool
+
+    public init(clip: AudioClip, loops: Bool = false) {
+        sampleRate = clip.sampleRate
+        mono = clip.mono()
+        self.loops = loops
+        start = DispatchTime.now().uptimeNanoseconds
+    }
+
+    /// Samples played so far by the clock (the audio position of the newest frame).
+    public var clockPosition: Int { Int(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 * sampleRate) }
+
+    public func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int {
+        let due = clockPosition
+        var written = 0
+        mono.withUnsafeBufferPointer { m in
+            while written < maxFrames && position < due {
+                let index = loops ? position % m.count : position
+                guard index < m.count else { break }
+                buffer[written] = m[index]
+                written += 1; position += 1
+            }
+        }
+        return written
+    }
+
+    public var finished: Bool { !loops && position >= mono.count }
+
+    public var status: (text: String, warning: Bool) {
+        let seconds = Int(Double(position) / sampleRate)
+        return (String(format: "file playback %d:%02d", seconds / 60, seconds % 60), false)
+    }
+}

@@ -1,0 +1,145 @@
+import AudioIn
+import Features
+import Foundation
+import StyleGAN
+import Synchronization
+import Synthesis
+
+/// What the HUD needs from the frame producer, in a value with no heap storage, so publishing it
+/// every frame allocates nothing.
+public struct ProducerStats: Sendable {
+    public var frames = 0
+    public var frameTimeMs = 0.0
+    public var fps = 0.0
+    public var rms: Float = 0, onsets: Float = 0, pulse: Float = 0
+    public var chroma = SIMD16<Float>()
+    public var bpm = 0.0
+    /// Frame-time history for percentiles (the last 1024 frames, in ms).
+    public var audioSeconds = 0.0
+}
+
+/// The frame producer of the live engine (spec "Threads"): at each frame tick it drains the audio
+/// source, runs the causal features, one step of the envelope network, the decoder and StyleGAN into
+/// the next of three preallocated buffers. After warm-up it allocates nothing.
+public final class FrameProducer: @unchecked Sendable {
+    public let fps: Double
+    public let latest: LatestFrame
+    private let source: AudioSource
+    private let extractor: CausalExtractor
+    private let statistics: FeatureStatistics
+    private let runner: EnvelopeRunner
+    private let decoder: ParameterFreeDecoder
+    private let generator: Generator
+    private let audio: UnsafeMutablePointer<Float>
+    private let audioCapacity: Int
+    private let row: UnsafeMutablePointer<Float>
+    private let z: UnsafeMutablePointer<Double>
+    private let envelopes: UnsafeMutablePointer<Double>
+    private let ws: UnsafeMutablePointer<Float>
+    private let image: UnsafeMutablePointer<Float>
+    private let stats = Mutex(ProducerStats())
+    private let stopFlag = Atomic<Bool>(false)
+    private let done = Atomic<Bool>(false)
+    private var beat = 0.0
+    /// Frame times of every frame (ms), preallocated for `maxFrames`, for the summary's percentiles.
+    private let frameTimes: UnsafeMutablePointer<Double>
+    private let maxFrames = 1 << 20
+    public private(set) var thread: Thread?
+
+    public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double) throws {
+        self.source = source
+        self.generator = generator
+        self.decoder = decoder
+        self.fps = fps
+        extractor = try CausalExtractor(sampleRate: source.sampleRate, fps: fps)
+        statistics = network.statistics
+        runner = EnvelopeRunner(network: try network.network(path: "envelope network"))
+        let r = generator.architecture.imgResolution
+        latest = LatestFrame(width: r, height: r)
+        audioCapacity = Int(source.sampleRate)            // a second of audio per tick at most
+        audio = .allocate(capacity: audioCapacity)
+        row = .allocate(capacity: CausalLayout.width); row.initialize(repeating: 0, count: CausalLayout.width)
+        z = .allocate(capacity: CausalLayout.width); z.initialize(repeating: 0, count: CausalLayout.width)
+        envelopes = .allocate(capacity: network.shape.outputs); envelopes.initialize(repeating: 0, count: network.shape.outputs)
+        ws = .allocate(capacity: generator.numWs * generator.architecture.wDim)
+        image = .allocate(capacity: generator.imageCount)
+        frameTimes = .allocate(capacity: maxFrames)
+    }
+
+    deinit {
+        stop()
+        audio.deallocate(); row.deallocate(); z.deallocate(); envelopes.deallocate(); ws.deallocate(); image.deallocate()
+        frameTimes.deallocate()
+    }
+
+    public var snapshot: ProducerStats { stats.withLock { $0 } }
+    public var isFinished: Bool { done.load(ordering: .acquiring) }
+
+    public func start() {
+        let t = Thread { [unowned self] in self.loop() }
+        t.name = "latentvj frame producer"
+        t.qualityOfService = .userInteractive
+        thread = t
+        t.start()
+    }
+
+    public func stop() { stopFlag.store(true, ordering: .releasing) }
+
+    /// Renders one frame now (the loop calls this once per tick; tests call it directly).
+    public func produceFrame() {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let n = source.read(into: audio, maxFrames: audioCapacity)
+        var rowsSeen = 0
+        extractor.process(UnsafeBufferPointer(start: audio, count: n)) { _, newRow in
+            for c in 0..<CausalLayout.width { row[c] = newRow[c] }
+            // One network step per feature row: the GRU's clock is the video frame rate.
+            statistics.apply(row, into: z)
+            runner.step(z, into: envelopes)
+            rowsSeen += 1
+        }
+        let frame = snapshotFrames()
+        let bpm = Double(row[CausalLayout.offset(of: "tempo")!])
+        beat += (bpm > 0 ? bpm : 120) / 60 / fps
+        decoder.decode(envelopes, frame: frame, beat: beat, ws: ws)
+        generator.synthesize(ws: ws, noise: .custom, into: image)
+        let r = generator.architecture.imgResolution
+        ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
+        latest.publish()
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        if frame < maxFrames { frameTimes[frame] = ms }
+        let rmsAt = CausalLayout.offset(of: "rms")!, onsetAt = CausalLayout.offset(of: "onsets")!
+        let pulseAt = CausalLayout.offset(of: "pulse")!, chromaAt = CausalLayout.offset(of: "chroma")!
+        let seconds = Double(extractor.samplesConsumed) / source.sampleRate
+        stats.withLock { s in
+            s.frames = frame + 1
+            s.frameTimeMs = ms
+            s.fps = s.fps == 0 ? fps : 0.95 * s.fps + 0.05 * (1000 / max(ms, 1000 / fps))
+            s.rms = row[rmsAt]; s.onsets = row[onsetAt]; s.pulse = row[pulseAt]
+            for i in 0..<12 { s.chroma[i] = row[chromaAt + i] }
+            s.bpm = bpm
+            s.audioSeconds = seconds
+        }
+    }
+
+    private func snapshotFrames() -> Int { stats.withLock { $0.frames } }
+
+    private func loop() {
+        let period = UInt64(1e9 / fps)
+        var next = DispatchTime.now().uptimeNanoseconds
+        while !stopFlag.load(ordering: .acquiring) && !source.finished {
+            produceFrame()
+            next += period
+            let now = DispatchTime.now().uptimeNanoseconds
+            if next > now { usleep(UInt32((next - now) / 1000)) } else { next = now }   // late: drop the backlog, stay live
+        }
+        done.store(true, ordering: .releasing)
+    }
+
+    /// Frame-time percentiles over everything rendered so far (ms).
+    public func frameTimePercentiles() -> (p50: Double, p99: Double) {
+        let n = min(snapshot.frames, maxFrames)
+        guard n > 0 else { return (0, 0) }
+        let sorted = (0..<n).map { frameTimes[$0] }.sorted()
+        return (sorted[n / 2], sorted[min(n - 1, Int(Double(n) * 0.99))])
+    }
+}

@@ -1,0 +1,76 @@
+import AllocationCounter
+import AudioIn
+import Foundation
+import Live
+import StyleGAN
+import Synthesis
+import XCTest
+
+/// The live frame producer: one frame per call from whatever audio has arrived, allocation-free after
+/// warm-up, and the newest finished frame reaches the display side through the triple buffer.
+final class FrameProducerTests: XCTestCase {
+    static let generator: Generator = {
+        let a = GeneratorArchitecture(zDim: 16, wDim: 16, imgResolution: 32, channelBase: 64, channelMax: 16, mappingLayers: 2)
+        return try! Generator(weights: DefaultModel.make(seed: 5, architecture: a))
+    }()
+    static let network: EnvelopeModelFile = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try! EnvelopeModelFile.load(path: root.appendingPathComponent("Presets/default.envelope").path)
+    }()
+
+    /// An audio source that hands over a fixed block of the demo track per read (a deterministic clock).
+    final class BlockSource: AudioSource {
+        let sampleRate = 44_100.0
+        let mono: [Float]
+        var position = 0
+        let block: Int
+        init(seconds: Double, block: Int) { mono = DemoTrack.render(sampleRate: 44_100).mono(); position = Int(seconds * 44_100); self.block = block }
+        func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int {
+            let n = min(block, maxFrames, mono.count - position)
+            mono.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + position, count: n) }
+            position += n
+            return n
+        }
+        var status: (text: String, warning: Bool) { ("test", false) }
+        var finished: Bool { position >= mono.count }
+    }
+
+    func producer(_ source: AudioSource) throws -> FrameProducer {
+        let decoder = try DecoderSetup().makeDecoder(generator: Self.generator, fps: 24)
+        return try FrameProducer(source: source, generator: Self.generator, network: Self.network, decoder: decoder, fps: 24)
+    }
+
+    func testProducesFramesWithoutAllocatingAfterWarmUp() throws {
+        let p = try producer(BlockSource(seconds: 30, block: 1838))
+        for _ in 0..<30 { p.produceFrame() }
+        lvj_count_allocations_begin()
+        for _ in 0..<100 { p.produceFrame() }
+        XCTAssertEqual(lvj_count_allocations_end(), 0)
+        XCTAssertEqual(p.snapshot.frames, 130)
+        XCTAssertEqual(p.snapshot.bpm, 120, accuracy: 6, "the demo's tempo reaches the HUD")
+    }
+
+    func testTheDisplayGetsTheNewestFrameOnce() throws {
+        let p = try producer(BlockSource(seconds: 32, block: 1838))
+        XCTAssertNil(p.latest.takeNewest())
+        p.produceFrame()
+        let first = p.latest.takeNewest()
+        XCTAssertNotNil(first)
+        XCTAssertNil(p.latest.takeNewest(), "no new frame until the producer publishes one")
+        let copy = Array(UnsafeBufferPointer(start: first!, count: 32 * 32 * 3))
+        for _ in 0..<24 { p.produceFrame() }
+        let later = Array(UnsafeBufferPointer(start: p.latest.takeNewest()!, count: 32 * 32 * 3))
+        XCTAssertNotEqual(copy, later, "a second of the drop moves the picture")
+        XCTAssertGreaterThan(copy.map(Int.init).reduce(0, +), 0)
+    }
+
+    func testRunsOnItsThreadAndStops() throws {
+        let p = try producer(FilePlayback(clip: DemoTrack.render(sampleRate: 22_050).slice(frames: 0..<(22_050 * 2))))
+        p.start()
+        Thread.sleep(forTimeInterval: 1)
+        p.stop()
+        for _ in 0..<200 where !p.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertTrue(p.isFinished)
+        XCTAssertGreaterThan(p.snapshot.frames, 5)
+    }
+}
