@@ -9,14 +9,19 @@ setup:
 build: setup
 	swift build -c release
 
-# The most complete pipeline so far: generate the demo track, plot what the engine hears in it, and
-# render a music video of it with the default (untrained) model.
+# The engine on its built-in default: the demo track, the shipped envelope network, the untrained
+# default model. With a display it runs live in a window (Esc quits); without one it renders the same
+# engine's video of the demo track to out/demo.mp4.
 demo: build
 	@mkdir -p out
 	$(BIN) demo-audio -o out/demo.wav --truth out/demo-truth.json
 	$(BIN) features out/demo.wav --plot out/demo-features.png
-	$(BIN) render out/demo.wav -o out/demo.mp4 --synth onsets+chroma
-	@echo "out/demo-features.png: what the engine hears; out/demo.mp4: its video (untrained demo model)"
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(BIN) live --audio out/demo.wav; \
+	else \
+		$(BIN) render out/demo.wav -o out/demo.mp4 && \
+		echo "no display: out/demo.mp4 is the engine's video of the demo track (untrained demo model)"; \
+	fi
 
 # Release mode: the DSP tests run real signals and would crawl in a debug build.
 test: build
@@ -25,6 +30,7 @@ test: build
 bench: build
 	$(BIN) bench features
 	$(BIN) bench render
+	$(BIN) bench synthesis
 
 clean:
 	rm -rf .build out
