@@ -16,12 +16,15 @@ public enum Charts {
         lo -= pad; hi += pad
         let plot = frame(&r, width: width, height: height, lo: lo, hi: hi, yLabel: yLabel)
         let slot = Double(plot.w) / Double(max(1, groups.count))
+        // Names wider than their slot alternate between two rows, so neighbours do not overprint.
+        let stagger = groups.contains { BitmapFont.width(of: $0.name) > Int(slot) - 4 }
         for (i, group) in groups.enumerated() {
             let cx = plot.x + Int(slot * (Double(i) + 0.5))
             let half = max(4, Int(slot * 0.25))
             let color = Color.category(i)
             let v = group.values.filter(\.isFinite).sorted()
-            BitmapFont.draw(group.name, x: cx - BitmapFont.width(of: group.name) / 2, y: plot.y + plot.h + 8, color: .white, into: &r)
+            BitmapFont.draw(group.name, x: cx - BitmapFont.width(of: group.name) / 2, y: plot.y + plot.h + (stagger && i % 2 == 1 ? 20 : 8),
+                            color: .white, into: &r)
             guard !v.isEmpty else { continue }
             func q(_ p: Double) -> Double {
                 let pos = p * Double(v.count - 1), i0 = Int(pos), f = pos - Double(i0)

@@ -185,8 +185,9 @@ struct StudySynthesizers: ParsableCommand {
         }
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
         do { try data.write(to: URL(fileURLWithPath: "\(output)/results.json")) } catch { throw FileError("\(output)/results.json", "cannot be written") }
-        let chart = Charts.boxPlot(title: "synthesizers: OP correlation of rendered video (windows of \(Int(seconds)) s)",
-                                   groups: order.compactMap { n in rows[n].map { (n, $0.op) } }, yLabel: "correlation")
+        let chart = Charts.boxPlot(title: "synthesizers: OP of rendered video, \(Int(seconds)) s windows",
+                                   groups: order.compactMap { n in rows[n].map { (n, $0.op) } }, yLabel: "correlation",
+                                   width: max(640, 100 + 80 * order.count))
         try PNGFile.write(chart, to: "\(output)/synthesizers.png")
         if json { FileHandle.standardOutput.write(data); print(); return }
         print("model: \(generator.label)\(generator.untrained ? " (UNTRAINED)" : ""); \(audio.count) song(s), \(windows) windows of \(Int(seconds)) s each")
