@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Features", "Synthesis", "StyleGAN", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Features", "Synthesis", "StyleGAN", "Correlation", "VideoFeatures", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "StyleGAN", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Features", "StyleGAN", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

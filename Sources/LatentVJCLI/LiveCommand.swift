@@ -85,6 +85,7 @@ struct LiveCommand: ParsableCommand {
             let started = Date()
             var showHUD = true
             let r = generator.architecture.imgResolution
+            let watch = CorrelationWatch(width: r, height: r, fps: fps)
             while !producer.isFinished {
                 let elapsed = Date().timeIntervalSince(started)
                 if let seconds, elapsed >= seconds { break }
@@ -97,8 +98,11 @@ struct LiveCommand: ParsableCommand {
                         if case .action(.toggleFullscreen) = event { try? window.toggleFullscreen() }
                     }
                     if quit { break }
-                    let frame = producer.latest.takeNewest() ?? producer.latest.shown
-                    try window.present(rgb: frame, width: r, height: r, hud: showHUD ? hud(producer.snapshot, source: source, generator: generator) : nil)
+                    let fresh = producer.latest.takeNewest()
+                    if let fresh { watch.shown(rgb: fresh, row: producer.latest.shownRow) }
+                    let frame = fresh ?? producer.latest.shown
+                    try window.present(rgb: frame, width: r, height: r,
+                                       hud: showHUD ? hud(producer.snapshot, source: source, generator: generator, correlation: watch.reading) : nil)
                 }
                 usleep(headless ? 100_000 : 4_000)
             }
@@ -117,13 +121,15 @@ struct LiveCommand: ParsableCommand {
         }
     }
 
-    func hud(_ s: ProducerStats, source: AudioSource, generator: Generator) -> HUDState {
+    func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double])) -> HUDState {
         var state = HUDState()
         state.fps = s.fps; state.frameTimeMs = s.frameTimeMs
         state.rms = min(1, s.rms * 4); state.onsets = min(1, s.onsets); state.pulse = min(1, s.pulse)
         state.chroma = (0..<12).map { s.chroma[$0] }
         state.bpm = s.bpm > 0 ? s.bpm : nil
         state.presetName = "default"
+        state.correlation = correlation.value
+        state.correlationHistory = correlation.history
         let status = source.status
         state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
         state.untrainedModel = generator.untrained

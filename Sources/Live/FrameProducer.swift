@@ -55,7 +55,7 @@ public final class FrameProducer: @unchecked Sendable {
         statistics = network.statistics
         runner = EnvelopeRunner(network: try network.network(path: "envelope network"))
         let r = generator.architecture.imgResolution
-        latest = LatestFrame(width: r, height: r)
+        latest = LatestFrame(width: r, height: r, rowWidth: CausalLayout.width)
         audioCapacity = Int(source.sampleRate)            // a second of audio per tick at most
         audio = .allocate(capacity: audioCapacity)
         row = .allocate(capacity: CausalLayout.width); row.initialize(repeating: 0, count: CausalLayout.width)
@@ -104,6 +104,7 @@ public final class FrameProducer: @unchecked Sendable {
         generator.synthesize(ws: ws, noise: .custom, into: image)
         let r = generator.architecture.imgResolution
         ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
+        latest.drawingRow.update(from: row, count: CausalLayout.width)
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if frame < maxFrames { frameTimes[frame] = ms }

@@ -6,14 +6,23 @@ import Synchronization
 /// whether it is new.
 public final class LatestFrame: @unchecked Sendable {
     public let width: Int, height: Int
+    /// Values travelling with each frame (the causal feature row it was drawn from), so the display side
+    /// pairs what it shows with what was heard.
+    public let rowWidth: Int
     private let buffers: [UnsafeMutablePointer<UInt8>]
+    private let rows: [UnsafeMutablePointer<Float>]
     private var back = 0          // producer's
     private var front = 1         // display's
     /// Index of the ready buffer; bit 2 set when it holds a frame the display has not taken yet.
     private let ready = Atomic<Int>(2)
 
-    public init(width: Int, height: Int) {
-        self.width = width; self.height = height
+    public init(width: Int, height: Int, rowWidth: Int = 0) {
+        self.width = width; self.height = height; self.rowWidth = rowWidth
+        rows = (0..<3).map { _ in
+            let r = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rowWidth))
+            r.initialize(repeating: 0, count: max(1, rowWidth))
+            return r
+        }
         buffers = (0..<3).map { _ in
             let b = UnsafeMutablePointer<UInt8>.allocate(capacity: width * height * 3)
             b.initialize(repeating: 0, count: width * height * 3)
@@ -21,10 +30,12 @@ public final class LatestFrame: @unchecked Sendable {
         }
     }
 
-    deinit { buffers.forEach { $0.deallocate() } }
+    deinit { buffers.forEach { $0.deallocate() }; rows.forEach { $0.deallocate() } }
 
     /// The producer's buffer to draw the next frame into.
     public var drawing: UnsafeMutablePointer<UInt8> { buffers[back] }
+    /// The row that travels with the frame being drawn.
+    public var drawingRow: UnsafeMutablePointer<Float> { rows[back] }
 
     /// The producer finished `drawing`: it becomes the ready frame.
     public func publish() {
@@ -42,4 +53,6 @@ public final class LatestFrame: @unchecked Sendable {
 
     /// The frame the display showed last.
     public var shown: UnsafePointer<UInt8> { UnsafePointer(buffers[front]) }
+    /// The row of the frame the display showed last.
+    public var shownRow: UnsafePointer<Float> { UnsafePointer(rows[front]) }
 }

@@ -1,6 +1,7 @@
 import AllocationCounter
 import AudioIn
 import Foundation
+import Features
 import Live
 import StyleGAN
 import Synthesis
@@ -35,7 +36,9 @@ final class FrameProducerTests: XCTestCase {
         var finished: Bool { position >= mono.count }
     }
 
-    func producer(_ source: AudioSource) throws -> FrameProducer {
+    func producer(_ source: AudioSource) throws -> FrameProducer { try Self.producer(source) }
+
+    static func producer(_ source: AudioSource) throws -> FrameProducer {
         let decoder = try DecoderSetup().makeDecoder(generator: Self.generator, fps: 24)
         return try FrameProducer(source: source, generator: Self.generator, network: Self.network, decoder: decoder, fps: 24)
     }
@@ -72,5 +75,27 @@ final class FrameProducerTests: XCTestCase {
         for _ in 0..<200 where !p.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         XCTAssertTrue(p.isFinished)
         XCTAssertGreaterThan(p.snapshot.frames, 5)
+    }
+}
+
+/// The HUD's rolling correlation, fed with the frames the display takes and their feature rows.
+final class CorrelationWatchTests: XCTestCase {
+    func testShownFramesGiveARollingCorrelation() throws {
+        let p = try FrameProducerTests.producer(FrameProducerTests.BlockSource(seconds: 30, block: 1838))
+        let watch = CorrelationWatch(width: 32, height: 32, fps: 24, seconds: 4, updateEvery: 12)
+        XCTAssertNil(watch.reading.value, "nothing before enough frames")
+        for _ in 0..<240 {
+            p.produceFrame()
+            if let frame = p.latest.takeNewest() { watch.shown(rgb: frame, row: p.latest.shownRow) }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        for _ in 0..<200 where watch.reading.history.count < 5 { Thread.sleep(forTimeInterval: 0.01) }
+        let reading = watch.reading
+        let value = try XCTUnwrap(reading.value)
+        XCTAssertGreaterThan(value, 0)
+        XCTAssertLessThanOrEqual(value, 1)
+        XCTAssertGreaterThanOrEqual(reading.history.count, 5, "a sparkline's worth of updates")
+        // The row that travels with a frame is the causal row it was drawn from: the tempo column is the demo's.
+        XCTAssertEqual(Double(p.latest.shownRow[CausalLayout.offset(of: "tempo")!]), 120, accuracy: 6)
     }
 }
