@@ -14,7 +14,7 @@ public struct ProducerStats: Sendable {
     public var rms: Float = 0, onsets: Float = 0, pulse: Float = 0
     public var chroma = SIMD16<Float>()
     public var bpm = 0.0
-    /// Frame-time history for percentiles (the last 1024 frames, in ms).
+    /// Seconds of audio analysed so far.
     public var audioSeconds = 0.0
 }
 
@@ -41,6 +41,11 @@ public final class FrameProducer: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
     private var beat = 0.0
+    private var frameCount = 0
+    /// Columns the HUD reads, looked up once rather than per frame.
+    private static let tempoAt = CausalLayout.offset(of: "tempo")!, rmsAt = CausalLayout.offset(of: "rms")!
+    private static let onsetAt = CausalLayout.offset(of: "onsets")!, pulseAt = CausalLayout.offset(of: "pulse")!
+    private static let chromaAt = CausalLayout.offset(of: "chroma")!
     /// Frame times of every frame (ms), preallocated for `maxFrames`, for the summary's percentiles.
     private let frameTimes: UnsafeMutablePointer<Double>
     private let maxFrames = 1 << 20
@@ -97,8 +102,9 @@ public final class FrameProducer: @unchecked Sendable {
             runner.step(z, into: envelopes)
             rowsSeen += 1
         }
-        let frame = snapshotFrames()
-        let bpm = Double(row[CausalLayout.offset(of: "tempo")!])
+        let frame = frameCount
+        frameCount += 1
+        let bpm = Double(row[Self.tempoAt])
         beat += (bpm > 0 ? bpm : 120) / 60 / fps
         decoder.decode(envelopes, frame: frame, beat: beat, ws: ws)
         generator.synthesize(ws: ws, noise: .custom, into: image)
@@ -108,21 +114,17 @@ public final class FrameProducer: @unchecked Sendable {
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if frame < maxFrames { frameTimes[frame] = ms }
-        let rmsAt = CausalLayout.offset(of: "rms")!, onsetAt = CausalLayout.offset(of: "onsets")!
-        let pulseAt = CausalLayout.offset(of: "pulse")!, chromaAt = CausalLayout.offset(of: "chroma")!
         let seconds = Double(extractor.samplesConsumed) / source.sampleRate
         stats.withLock { s in
             s.frames = frame + 1
             s.frameTimeMs = ms
             s.fps = s.fps == 0 ? fps : 0.95 * s.fps + 0.05 * (1000 / max(ms, 1000 / fps))
-            s.rms = row[rmsAt]; s.onsets = row[onsetAt]; s.pulse = row[pulseAt]
-            for i in 0..<12 { s.chroma[i] = row[chromaAt + i] }
+            s.rms = row[Self.rmsAt]; s.onsets = row[Self.onsetAt]; s.pulse = row[Self.pulseAt]
+            for i in 0..<12 { s.chroma[i] = row[Self.chromaAt + i] }
             s.bpm = bpm
             s.audioSeconds = seconds
         }
     }
-
-    private func snapshotFrames() -> Int { stats.withLock { $0.frames } }
 
     private func loop() {
         let period = UInt64(1e9 / fps)
