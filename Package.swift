@@ -45,7 +45,7 @@ let package = Package(
         // envelope network (GRU) and its training, HiPPO, the Randomizer.
         .target(name: "Synthesis", dependencies: ["Basics", "Features", "StyleGAN", "LinearAlgebra", "Correlation", "COpenBLAS"]),
         // Recording: frames (and audio) to video files through ffmpeg.
-        .target(name: "Recording", dependencies: ["Basics"]),
+        .target(name: "Recording", dependencies: ["Basics", "AudioIn"]),
         // Video features of thesis Table 3.2 (what the picture does), and video decoding through ffmpeg.
         .target(name: "VideoFeatures", dependencies: ["Basics", "Features", "CFFTW"], swiftSettings: fastMath),
         // Audiovisual correlation: matrix correlations, scoring, the rolling correlator.
@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Features", "Synthesis", "StyleGAN", "Correlation", "VideoFeatures", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Features", "Synthesis", "StyleGAN", "Correlation", "VideoFeatures", "Recording", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",

@@ -5,6 +5,8 @@ import Display
 import Foundation
 import Imaging
 import Live
+import Recording
+import Synchronization
 import StyleGAN
 import Synthesis
 
@@ -59,6 +61,9 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Save a screenshot of the window (PNG) when stopping.")
     var screenshot: String?
 
+    @Option(help: "Record the set (frames and audio in sync) to this Matroska file; R toggles recording.")
+    var record: String?
+
     func run() throws {
         try reportingErrors {
             let path = try envelope ?? ShippedFiles.locate("Presets/default.envelope")
@@ -81,28 +86,35 @@ struct LiveCommand: ParsableCommand {
                 do { window = try LiveWindow(title: "LatentVJ", width: windowSize, height: windowSize, display: display, fullscreen: fullscreen) }
                 catch { throw UsageError("\(error)") }
             }
+            let recording = RecordingControl(base: record ?? "latentvj-set.mkv", producer: producer, width: generator.architecture.imgResolution,
+                                             fps: fps, sampleRate: source.sampleRate)
+            if record != nil { recording.toggle() }
+            StopSignals.install()
             producer.start()
             let started = Date()
             var showHUD = true
             let r = generator.architecture.imgResolution
             let watch = CorrelationWatch(width: r, height: r, fps: fps)
-            while !producer.isFinished {
+            while !producer.isFinished && !StopSignals.requested {
                 let elapsed = Date().timeIntervalSince(started)
                 if let seconds, elapsed >= seconds { break }
                 (source as? JACKSource)?.keepAlive(now: elapsed)
+                let recordingState = recording.hudState      // notices a failed encoder even without a window
                 if let window {
                     var quit = false
                     for event in window.pollEvents() {
                         if event.requestsQuit { quit = true }
                         if case .action(.toggleHUD) = event { showHUD.toggle() }
                         if case .action(.toggleFullscreen) = event { try? window.toggleFullscreen() }
+                        if case .action(.toggleRecording) = event { recording.toggle() }
                     }
                     if quit { break }
                     let fresh = producer.latest.takeNewest()
                     if let fresh { watch.shown(rgb: fresh, row: producer.latest.shownRow) }
                     let frame = fresh ?? producer.latest.shown
                     try window.present(rgb: frame, width: r, height: r,
-                                       hud: showHUD ? hud(producer.snapshot, source: source, generator: generator, correlation: watch.reading) : nil)
+                                       hud: showHUD ? hud(producer.snapshot, source: source, generator: generator, correlation: watch.reading,
+                                                          recording: recordingState) : nil)
                 }
                 usleep(headless ? 100_000 : 4_000)
             }
@@ -114,6 +126,7 @@ struct LiveCommand: ParsableCommand {
             }
             producer.stop()
             while !producer.isFinished && producer.thread != nil { usleep(10_000) }
+            recording.finish()
             let s = producer.snapshot, p = producer.frameTimePercentiles()
             let wall = Date().timeIntervalSince(started)
             print(String(format: "%d frames in %.1f s (%.1f fps sustained); frame time p50 %.1f ms, p99 %.1f ms; model: %@",
@@ -121,7 +134,8 @@ struct LiveCommand: ParsableCommand {
         }
     }
 
-    func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double])) -> HUDState {
+    func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double]),
+             recording: HUDState.Recording) -> HUDState {
         var state = HUDState()
         state.fps = s.fps; state.frameTimeMs = s.frameTimeMs
         state.rms = min(1, s.rms * 4); state.onsets = min(1, s.onsets); state.pulse = min(1, s.pulse)
@@ -130,9 +144,86 @@ struct LiveCommand: ParsableCommand {
         state.presetName = "default"
         state.correlation = correlation.value
         state.correlationHistory = correlation.history
+        state.recording = recording
         let status = source.status
         state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
         state.untrainedModel = generator.untrained
         return state
     }
+}
+
+/// Starting and stopping recordings from the main thread: `--record FILE` starts one, R toggles; each
+/// new recording after the first gets a numbered name so nothing is overwritten.
+final class RecordingControl {
+    let base: String
+    let producer: FrameProducer
+    let width: Int, fps: Double, sampleRate: Double
+    private(set) var current: LiveRecorder?
+    private var started = Date()
+    private var count = 0
+    private var lastMessage: String?
+
+    init(base: String, producer: FrameProducer, width: Int, fps: Double, sampleRate: Double) {
+        self.base = base; self.producer = producer; self.width = width; self.fps = fps; self.sampleRate = sampleRate
+    }
+
+    func toggle() {
+        if current != nil { finish(); return }
+        count += 1
+        let path = count == 1 ? base : (base as NSString).deletingPathExtension + "-\(count)." + ((base as NSString).pathExtension.isEmpty ? "mkv" : (base as NSString).pathExtension)
+        do {
+            let recorder = try LiveRecorder(path: path, width: width, height: width, fps: fps, sampleRate: sampleRate)
+            current = recorder
+            started = Date()
+            lastMessage = nil
+            producer.record(to: recorder)
+            FileHandle.standardError.write("recording to \(path)\n")
+        } catch {
+            lastMessage = "recording failed: \(error)"
+            FileHandle.standardError.write("\(lastMessage!)\n")
+        }
+    }
+
+    /// Stops the recording and finalises its file.
+    func finish() {
+        guard let recorder = current else { return }
+        producer.record(to: nil)
+        recorder.stop()
+        if case .stopped(let reason) = recorder.state {
+            lastMessage = reason
+            FileHandle.standardError.write("recording stopped: \(reason); the show went on\n")
+        }
+        FileHandle.standardError.write("recorded \(recorder.frames) frames to \(recorder.path)\(recorder.dropped > 0 ? " (\(recorder.dropped) dropped)" : "")\n")
+        current = nil
+    }
+
+    var hudState: HUDState.Recording {
+        if let recorder = current {
+            if case .stopped(let reason) = recorder.state {
+                // The encoder failed mid-set: stop recording, keep the show going, say why.
+                finish()
+                return .stopped(message: "recording stopped: \(reason)")
+            }
+            return .recording(elapsedSeconds: Date().timeIntervalSince(started))
+        }
+        return lastMessage.map { .stopped(message: $0) } ?? .off
+    }
+}
+
+/// SIGINT and SIGTERM end the show cleanly: the main loop sees the flag, recordings are finalised.
+enum StopSignals {
+    static var requested: Bool { flag.load(ordering: .acquiring) }
+
+    static func install() {
+        flag.store(false, ordering: .releasing)
+        for s in [SIGINT, SIGTERM] {
+            signal(s, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+            source.setEventHandler { flag.store(true, ordering: .releasing) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+    nonisolated(unsafe) static let flag = Atomic<Bool>(false)
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
 }

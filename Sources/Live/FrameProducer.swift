@@ -3,6 +3,7 @@ import Features
 import Foundation
 import StyleGAN
 import Synchronization
+import Recording
 import Synthesis
 
 /// What the HUD needs from the frame producer, in a value with no heap storage, so publishing it
@@ -50,6 +51,9 @@ public final class FrameProducer: @unchecked Sendable {
     private let frameTimes: UnsafeMutablePointer<Double>
     private let maxFrames = 1 << 20
     public private(set) var thread: Thread?
+    /// Where shown frames and their audio go while a set is recorded (set from the main thread).
+    private let recorder = Mutex<LiveRecorder?>(nil)
+    public func record(to newRecorder: LiveRecorder?) { recorder.withLock { $0 = newRecorder } }
 
     public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double) throws {
         self.source = source
@@ -111,6 +115,7 @@ public final class FrameProducer: @unchecked Sendable {
         let r = generator.architecture.imgResolution
         ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
         latest.drawingRow.update(from: row, count: CausalLayout.width)
+        recorder.withLock { $0?.submit(frame: latest.drawing, audio: audio, count: n) }
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if frame < maxFrames { frameTimes[frame] = ms }

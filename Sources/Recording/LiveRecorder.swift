@@ -1,0 +1,190 @@
+import AudioIn
+import Basics
+import Foundation
+import Synchronization
+
+/// Records a live set: frames and the audio that drove them, in sync, through ffmpeg into Matroska
+/// (H.264 + FLAC), which stays playable up to its last cluster if the process is killed.
+///
+/// The frame producer only copies into two lock-free rings (`submit`, allocation-free, never blocks);
+/// a recorder thread feeds ffmpeg: video on its standard input, audio through a named pipe. When the
+/// encoder cannot keep up, frames are dropped and counted; when it fails (ffmpeg gone, disk full) the
+/// recording stops with the reason and the show goes on.
+public final class LiveRecorder: @unchecked Sendable {
+    public enum State: Equatable, Sendable {
+        case recording
+        case stopped(String)
+    }
+
+    public let path: String
+    public let width: Int, height: Int, fps: Double, sampleRate: Double
+    private let frameBytes: Int
+    private let video: SPSCRing<UInt8>
+    private let audio: SPSCRing<Float>
+    private let process = Process()
+    private let stdin: FileHandle
+    private let errorPipe = Pipe()
+    private let fifoPath: String
+    private var fifo: Int32 = -1
+    private let running = Atomic<Bool>(true)
+    private let failed = Atomic<Bool>(false)
+    private let droppedFrames = Atomic<Int>(0)
+    private let writtenFrames = Atomic<Int>(0)
+    private let stateLock = Mutex<State>(.recording)
+    private var thread: Thread?
+    private let finished = Atomic<Bool>(false)
+
+    public init(path: String, width: Int, height: Int, fps: Double, sampleRate: Double, bufferedFrames: Int = 48,
+                ffmpeg: ExternalTool = ExternalTool("ffmpeg")) throws {
+        self.path = path; self.width = width; self.height = height; self.fps = fps; self.sampleRate = sampleRate
+        frameBytes = width * height * 3
+        signal(SIGPIPE, SIG_IGN)   // a dead encoder must surface as a write error, not kill the engine
+        signal(SIGXFSZ, SIG_IGN)   // a file-size limit must surface as a write error (here and in ffmpeg), not kill anyone
+        fifoPath = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-rec-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).f32").path
+        guard mkfifo(fifoPath, 0o600) == 0 else { throw FileError(fifoPath, "cannot create the audio pipe for recording") }
+        let executable = try ffmpeg.require(for: "to record")
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                             "-thread_queue_size", "512", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
+                             "-framerate", String(fps), "-i", "pipe:0",
+                             "-thread_queue_size", "512", "-f", "f32le", "-ar", String(Int(sampleRate)), "-ac", "1", "-i", fifoPath,
+                             "-map", "0:v:0", "-map", "1:a:0",
+                             "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-g", String(Int(fps * 2)),
+                             "-c:a", "flac", "-f", "matroska", "-cluster_time_limit", "1000", path]
+        let pipe = Pipe()
+        process.standardInput = pipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errorPipe
+        do { try process.run() } catch { unlink(fifoPath); throw FileError(path, "cannot start ffmpeg to record: \(error)") }
+        stdin = pipe.fileHandleForWriting
+        // Read-write open never waits for ffmpeg to open its end; writes then block only when the pipe is full.
+        fifo = open(fifoPath, O_RDWR | O_NONBLOCK)
+        video = SPSCRing(minimumCapacity: bufferedFrames * frameBytes)
+        audio = SPSCRing(minimumCapacity: Int(sampleRate) * 8)
+        let t = Thread { [unowned self] in self.feed() }
+        t.name = "latentvj recorder"
+        thread = t
+        t.start()
+    }
+
+    deinit {
+        stop()
+        video.deallocate(); audio.deallocate()
+    }
+
+    public var state: State { stateLock.withLock { $0 } }
+    public var dropped: Int { droppedFrames.load(ordering: .relaxed) }
+    public var frames: Int { writtenFrames.load(ordering: .relaxed) }
+
+    /// One shown frame (width × height × 3 bytes) and the mono audio that arrived with it. Producer
+    /// thread: copies only, never blocks, never allocates. Returns false when the frame was dropped.
+    @discardableResult
+    public func submit(frame: UnsafePointer<UInt8>, audio samples: UnsafePointer<Float>, count: Int) -> Bool {
+        guard running.load(ordering: .acquiring), !failed.load(ordering: .acquiring) else { return false }
+        _ = audio.write(samples, count: count)
+        guard video.availableToWrite >= frameBytes else { droppedFrames.add(1, ordering: .relaxed); return false }
+        _ = video.write(frame, count: frameBytes)
+        return true
+    }
+
+    /// Finishes the file: flushes what is queued, closes ffmpeg's inputs and waits for it.
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        while !finished.load(ordering: .acquiring) { usleep(5_000) }
+    }
+
+    private func fail(_ reason: String) {
+        failed.store(true, ordering: .releasing)
+        stateLock.withLock { $0 = .stopped(reason) }
+    }
+
+    /// Recorder thread: feeds both of ffmpeg's inputs without ever blocking on one of them (while it
+    /// probes or muxes, ffmpeg may wait for audio before it reads more video, or the other way round), and
+    /// repeats the last frame for ticks the producer missed, so the video's clock stays the audio's.
+    private func feed() {
+        _ = fcntl(stdin.fileDescriptor, F_SETFL, fcntl(stdin.fileDescriptor, F_GETFL) | O_NONBLOCK)
+        let frame = UnsafeMutablePointer<UInt8>.allocate(capacity: frameBytes)
+        let chunk = UnsafeMutablePointer<Float>.allocate(capacity: 8192)
+        defer { frame.deallocate(); chunk.deallocate() }
+        var audioPending = 0, audioOffset = 0          // bytes of `chunk`
+        var videoOffset = -1                           // bytes of `frame` written; -1: no frame in hand
+        var haveFrame = false, audioWritten = 0
+        while !failed.load(ordering: .acquiring) {
+            let stopping = !running.load(ordering: .acquiring)
+            var progressed = false
+            if audioPending == audioOffset {
+                let n = audio.read(into: chunk, maxCount: 8192)
+                audioPending = n * 4; audioOffset = 0
+                audioWritten += n
+            }
+            if audioOffset < audioPending {
+                switch writeSome(fifo, UnsafeRawPointer(chunk) + audioOffset, audioPending - audioOffset) {
+                case .wrote(let n): audioOffset += n; progressed = true
+                case .full: break
+                case .failed: fail(encoderGone("audio"))
+                }
+            }
+            if videoOffset < 0 {
+                if video.count >= frameBytes {
+                    _ = video.read(into: frame, maxCount: frameBytes)
+                    videoOffset = 0; haveFrame = true
+                } else if haveFrame && Double(frames + 1) < Double(audioWritten) / sampleRate * fps - 1 {
+                    videoOffset = 0                    // repeat the last frame
+                }
+            }
+            if videoOffset >= 0 && !failed.load(ordering: .acquiring) {
+                switch writeSome(stdin.fileDescriptor, UnsafeRawPointer(frame) + videoOffset, frameBytes - videoOffset) {
+                case .wrote(let n):
+                    videoOffset += n; progressed = true
+                    if videoOffset == frameBytes { videoOffset = -1; writtenFrames.add(1, ordering: .relaxed) }
+                case .full: break
+                case .failed: fail(encoderGone("video"))
+                }
+            }
+            if !progressed {
+                let idle = audioOffset == audioPending && videoOffset < 0 && audio.isEmpty && video.count < frameBytes
+                if stopping && idle { break }
+                if !process.isRunning { fail(encoderGone("frames")) }
+                usleep(1_000)
+            }
+        }
+        try? stdin.close()
+        if fifo >= 0 { close(fifo); fifo = -1 }
+        process.waitUntilExit()
+        unlink(fifoPath)
+        if process.terminationStatus != 0, case .recording = state { fail("ffmpeg failed: \(lastError())") }
+        finished.store(true, ordering: .releasing)
+    }
+
+    private enum WriteResult { case wrote(Int), full, failed }
+
+    private func writeSome(_ fd: Int32, _ data: UnsafeRawPointer, _ count: Int) -> WriteResult {
+        while true {
+            let n = write(fd, data, count)
+            if n >= 0 { return n > 0 ? .wrote(n) : .full }
+            if errno == EINTR { continue }
+            return errno == EAGAIN ? .full : .failed
+        }
+    }
+
+    private func encoderGone(_ what: String) -> String {
+        if !process.isRunning {
+            process.waitUntilExit()
+            let message = lastError()
+            if message.localizedCaseInsensitiveContains("No space left") || message.localizedCaseInsensitiveContains("File too large") {
+                return "disk full or file size limit reached: \(message)"
+            }
+            if process.terminationReason == .uncaughtSignal {
+                if process.terminationStatus == SIGXFSZ { return "disk full or file size limit reached" }
+                return "ffmpeg was killed (signal \(process.terminationStatus))"
+            }
+            return "ffmpeg stopped (\(process.terminationStatus)): \(message)"
+        }
+        return "writing \(what) to ffmpeg failed: \(String(cString: strerror(errno)))"
+    }
+
+    private func lastError() -> String {
+        let text = String(decoding: errorPipe.fileHandleForReading.availableData, as: UTF8.self)
+        return text.split(separator: "\n").last.map(String.init) ?? "no message"
+    }
+}

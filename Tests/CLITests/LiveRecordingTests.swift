@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// `latentvj live --record`: a Matroska file with H.264 and FLAC in sync, playable after SIGKILL, and a
+/// failing encoder (file size limit, missing ffmpeg) stops the recording but not the show.
+final class LiveRecordingTests: CLIWorkspaceTestCase {
+    func probe(_ path: String, _ entries: String, extra: [String] = []) throws -> String {
+        try CLI.runProgram("/usr/bin/ffprobe", ["-v", "error"] + extra + ["-show_entries", entries, "-of", "compact", path]).stdout
+    }
+
+    func duration(_ path: String, stream: String) throws -> Double {
+        let out = try CLI.runProgram("/usr/bin/ffprobe", ["-v", "error", "-select_streams", stream, "-show_entries", "packet=pts_time,duration_time",
+                                                          "-of", "csv=p=0", path]).stdout
+        let last = out.split(separator: "\n").last.map { $0.split(separator: ",").compactMap { Double($0) } } ?? []
+        return last.reduce(0, +)
+    }
+
+    func testRecordingHasVideoAndAudioInSync() throws {
+        let mkv = folder + "/set.mkv"
+        let r = try CLI.run(["live", "--headless", "--seconds", "4", "--record", mkv], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let streams = try probe(mkv, "stream=codec_type,codec_name")
+        XCTAssertTrue(streams.contains("codec_name=h264|codec_type=video"), streams)
+        XCTAssertTrue(streams.contains("codec_name=flac|codec_type=audio"), streams)
+        let video = try duration(mkv, stream: "v:0"), audio = try duration(mkv, stream: "a:0")
+        XCTAssertEqual(video, 4, accuracy: 1, "about the seconds that were recorded")
+        XCTAssertEqual(video, audio, accuracy: 0.25, "picture and sound stay in step")
+    }
+
+    func testRecordingSurvivesSIGKILL() throws {
+        let mkv = folder + "/killed.mkv"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["live", "--headless", "--seconds", "60", "--record", mkv]
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 5)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        Thread.sleep(forTimeInterval: 1)
+        let decode = try CLI.runProgram("/usr/bin/ffmpeg", ["-v", "error", "-i", mkv, "-f", "null", "-"])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        XCTAssertGreaterThan(try duration(mkv, stream: "v:0"), 2, "the seconds before the kill are playable")
+    }
+
+    func testAFullDiskStopsTheRecordingNotTheShow() throws {
+        let mkv = folder + "/full.mkv"
+        let r = try CLI.runProgram("/bin/bash", ["-c", "\"$0\" model init > /dev/null && ulimit -f 150; exec \"$0\" live --headless --seconds 6 --record \"$1\"", CLI.binary, mkv], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("recording stopped"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("disk full or file size limit"), r.stderr)
+        let frames = Int(r.stdout.split(separator: " ").first ?? "") ?? 0
+        XCTAssertGreaterThan(frames, 100, "the engine kept rendering: \(r.stdout)")
+        let counted = try probe(mkv, "stream=nb_read_frames", extra: ["-count_frames", "-select_streams", "v:0"])
+        let decoded = counted.split(separator: "=").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        XCTAssertGreaterThan(decoded, 10, "what was written before the disk filled is playable")
+    }
+
+    func testMissingFFmpegIsAMessageNotAnEnd() throws {
+        var env: [String: String] = environment
+        env["PATH"] = "/nonexistent"
+        let r = try CLI.run(["live", "--headless", "--seconds", "2", "--record", folder + "/none.mkv"], environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("recording failed"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("ffmpeg"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("fps sustained"), r.stdout)
+    }
+}
