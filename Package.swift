@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Features", "StyleGAN", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

@@ -88,6 +88,10 @@ struct LiveCommand: ParsableCommand {
             }
             let recording = RecordingControl(base: record ?? "latentvj-set.mkv", producer: producer, width: generator.architecture.imgResolution,
                                              fps: fps, sampleRate: source.sampleRate)
+            recording.logHeader = { [audio] in
+                PerformanceLog.Header(decoder: decoder, setup: setup, fps: fps, sampleRate: source.sampleRate,
+                                      audio: audio.map { URL(fileURLWithPath: $0).path }, model: generator.label, centreSeconds: 8)
+            }
             if record != nil { recording.toggle() }
             StopSignals.install()
             producer.start()
@@ -100,6 +104,7 @@ struct LiveCommand: ParsableCommand {
                 if let seconds, elapsed >= seconds { break }
                 (source as? JACKSource)?.keepAlive(now: elapsed)
                 let recordingState = recording.hudState      // notices a failed encoder even without a window
+                recording.log?.flush()
                 if let window {
                     var quit = false
                     for event in window.pollEvents() {
@@ -157,6 +162,9 @@ struct LiveCommand: ParsableCommand {
 final class RecordingControl {
     let base: String
     let producer: FrameProducer
+    /// Makes the performance-log header for a new recording (the decoder's current setup and gains).
+    var logHeader: (() -> PerformanceLog.Header)?
+    private(set) var log: PerformanceLog?
     let width: Int, fps: Double, sampleRate: Double
     private(set) var current: LiveRecorder?
     private var started = Date()
@@ -177,7 +185,12 @@ final class RecordingControl {
             started = Date()
             lastMessage = nil
             producer.record(to: recorder)
-            FileHandle.standardError.write("recording to \(path)\n")
+            if let header = logHeader?() {
+                let logPath = (path as NSString).deletingPathExtension + ".performance.jsonl"
+                log = try? PerformanceLog(path: logPath, header: header)
+                producer.log(to: log)
+            }
+            FileHandle.standardError.write("recording to \(path)\(log.map { " (performance log \($0.path))" } ?? "")\n")
         } catch {
             lastMessage = "recording failed: \(error)"
             FileHandle.standardError.write("\(lastMessage!)\n")
@@ -188,6 +201,9 @@ final class RecordingControl {
     func finish() {
         guard let recorder = current else { return }
         producer.record(to: nil)
+        producer.log(to: nil)
+        log?.flush()
+        log = nil
         recorder.stop()
         if case .stopped(let reason) = recorder.state {
             lastMessage = reason

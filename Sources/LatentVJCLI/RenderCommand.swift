@@ -5,6 +5,7 @@ import Features
 import Foundation
 import Recording
 import StyleGAN
+import Live
 import Synthesis
 
 struct RenderCommand: ParsableCommand {
@@ -24,8 +25,11 @@ struct RenderCommand: ParsableCommand {
           latentvj render song.wav -o song.mp4 --synth randomizer --patch song.patch.json
         """)
 
-    @Argument(help: "Audio file.")
-    var audio: String
+    @Argument(help: "Audio file (with --replay: taken from the performance log).")
+    var audio: String?
+
+    @Option(help: "Re-render a live set from its performance log (FILE.performance.jsonl written by `live --record`).")
+    var replay: String?
 
     @Option(name: .shortAndLong, help: "Output video (.mp4 or .mkv).")
     var output: String
@@ -53,13 +57,15 @@ struct RenderCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        guard audio != nil || replay != nil else { throw ValidationError("give an audio file (or --replay LOG)") }
         guard fps >= 1, fps <= 120 else { throw ValidationError("--fps must be between 1 and 120") }
         if let size, !(16...4096).contains(size) { throw ValidationError("--size must be between 16 and 4096") }
     }
 
     func run() throws {
         try reportingErrors {
-            let song = try SongAnalysis(path: audio, fps: fps, seconds: seconds, quiet: quiet)
+            if let replay { return try renderReplay(replay) }
+            let song = try SongAnalysis(path: audio!, fps: fps, seconds: seconds, quiet: quiet)
             let clip = song.clip
             let weights = try model.load()
             let generator = try Generator(weights: weights)
@@ -68,27 +74,50 @@ struct RenderCommand: ParsableCommand {
                 try OfflineExtractor(fps: fps).extract(mono: clip.mono(), sampleRate: clip.sampleRate)
             }, seed: seed, psi: psi, quiet: quiet)
             let sequence = try factory.make(synthesizer.name, options: synthesizer)
-            let r = generator.architecture.imgResolution
-            // The audio goes in as a WAV of exactly what was analysed (any input format, any --seconds cut).
-            let audioCopy = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-render-\(getpid()).wav").path
-            defer { try? FileManager.default.removeItem(atPath: audioCopy) }
-            try WAVWriter.write(clip, to: audioCopy, encoding: .float32)
-            let writer = try VideoWriter(path: output, width: r, height: r, fps: fps, outputSize: size, audio: audioCopy)
-            let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * generator.architecture.wDim)
-            let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
-            let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
-            defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
-            let progress = Progress("rendering \(sequence.frames) frames", total: Double(sequence.frames), enabled: !quiet)
-            for k in 0..<sequence.frames {
-                sequence.frame(k, ws: ws)
-                generator.synthesize(ws: ws, noise: .custom, into: image)
-                ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)
-                try writer.write(UnsafeBufferPointer(start: rgb, count: r * r * 3))
-                progress.update(Double(k + 1))
-            }
-            progress.finish()
-            try writer.finish()
-            if !quiet { FileHandle.standardError.write("wrote \(output)\n") }
+            try encode(sequence, clip: clip, generator: generator)
         }
+    }
+
+    /// Frames of a synthesizer, encoded with the clip's audio.
+    func encode(_ sequence: FrameSynthesizer, clip: AudioClip, generator: Generator) throws {
+        let fps = (sequence as? Replay)?.header.fps ?? self.fps
+        let r = generator.architecture.imgResolution
+        // The audio goes in as a WAV of exactly what was analysed (any input format, any --seconds cut).
+        let audioCopy = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-render-\(getpid()).wav").path
+        defer { try? FileManager.default.removeItem(atPath: audioCopy) }
+        try WAVWriter.write(clip, to: audioCopy, encoding: .float32)
+        let writer = try VideoWriter(path: output, width: r, height: r, fps: fps, outputSize: size, audio: audioCopy)
+        let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * generator.architecture.wDim)
+        let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
+        let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
+        defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
+        let progress = Progress("rendering \(sequence.frames) frames", total: Double(sequence.frames), enabled: !quiet)
+        for k in 0..<sequence.frames {
+            sequence.frame(k, ws: ws)
+            generator.synthesize(ws: ws, noise: .custom, into: image)
+            ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)
+            try writer.write(UnsafeBufferPointer(start: rgb, count: r * r * 3))
+            progress.update(Double(k + 1))
+        }
+        progress.finish()
+        try writer.finish()
+        if !quiet { FileHandle.standardError.write("wrote \(output)\n") }
+    }
+
+    /// `--replay LOG`: the logged envelopes through a decoder set up as on stage, with this --model and --size.
+    func renderReplay(_ path: String) throws {
+        let log = try PerformanceLog.read(path: path)
+        guard let first = log.records.first else { throw FileError(path, "holds no frames") }
+        let generator = try Generator(weights: model.load())
+        let replay: Replay
+        do { replay = try Replay(log: log, generator: generator) } catch { throw FileError(path, "does not fit \(generator.label): \(error)") }
+        let source = audio ?? log.header.audio
+        var clip = try source.map { try AudioFile.read(path: $0) } ?? DemoTrack.render(sampleRate: log.header.sampleRate)
+        // The log's audio positions are the engine's: cut the clip to the recorded span.
+        let perFrame = Int(clip.sampleRate / log.header.fps)
+        let start = max(0, Int(Double(first.audio) * clip.sampleRate / log.header.sampleRate) - perFrame)
+        clip = clip.slice(frames: start..<(start + perFrame * replay.frames))
+        if !quiet { FileHandle.standardError.write("replaying \(replay.frames) frames of \(log.header.model) with \(generator.label)\n") }
+        try encode(replay, clip: clip, generator: generator)
     }
 }

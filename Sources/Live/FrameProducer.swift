@@ -54,6 +54,9 @@ public final class FrameProducer: @unchecked Sendable {
     /// Where shown frames and their audio go while a set is recorded (set from the main thread).
     private let recorder = Mutex<LiveRecorder?>(nil)
     public func record(to newRecorder: LiveRecorder?) { recorder.withLock { $0 = newRecorder } }
+    /// The performance log every frame's envelopes go to (set from the main thread).
+    private let log = Mutex<PerformanceLog?>(nil)
+    public func log(to newLog: PerformanceLog?) { log.withLock { $0 = newLog } }
 
     public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double) throws {
         self.source = source
@@ -111,6 +114,8 @@ public final class FrameProducer: @unchecked Sendable {
         let bpm = Double(row[Self.tempoAt])
         beat += (bpm > 0 ? bpm : 120) / 60 / fps
         decoder.decode(envelopes, frame: frame, beat: beat, ws: ws)
+        let position = extractor.samplesConsumed
+        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, envelopes: envelopes) }
         generator.synthesize(ws: ws, noise: .custom, into: image)
         let r = generator.architecture.imgResolution
         ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)

@@ -66,4 +66,22 @@ final class LiveRecordingTests: CLIWorkspaceTestCase {
         XCTAssertTrue(r.stderr.contains("ffmpeg"), r.stderr)
         XCTAssertTrue(r.stdout.contains("fps sustained"), r.stdout)
     }
+
+    func testAPerformanceLogReplaysTheSet() throws {
+        let mkv = folder + "/set.mkv", log = folder + "/set.performance.jsonl", mp4 = folder + "/replay.mp4"
+        let r = try CLI.run(["live", "--headless", "--seconds", "3", "--record", mkv], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(lines[0].contains("latentvj-performance-log"))
+        let records = lines.count - 1
+        XCTAssertGreaterThan(records, 40)
+        let replay = try CLI.run(["render", "--replay", log, "-o", mp4, "--quiet"], environment: environment)
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        let counted = try probe(mp4, "stream=nb_read_frames", extra: ["-count_frames", "-select_streams", "v:0"])
+        XCTAssertTrue(counted.contains("nb_read_frames=\(records)"), "one video frame per logged frame: \(counted)")
+        try "not a log".write(toFile: log, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["render", "--replay", log, "-o", mp4], environment: environment)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains(log), bad.stderr)
+    }
 }

@@ -3,6 +3,7 @@ import AudioIn
 import Foundation
 import Features
 import Live
+import Basics
 import StyleGAN
 import Synthesis
 import XCTest
@@ -45,6 +46,12 @@ final class FrameProducerTests: XCTestCase {
 
     func testProducesFramesWithoutAllocatingAfterWarmUp() throws {
         let p = try producer(BlockSource(seconds: 30, block: 1838))
+        // With a performance log attached: the producer only copies its records into a ring.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("alloc-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let setup = DecoderSetup()
+        let d = try setup.makeDecoder(generator: Self.generator, fps: 24)
+        p.log(to: try PerformanceLog(path: path, header: .init(decoder: d, setup: setup, fps: 24, sampleRate: 44_100, audio: nil, model: "m", centreSeconds: 8)))
         for _ in 0..<30 { p.produceFrame() }
         lvj_count_allocations_begin()
         for _ in 0..<100 { p.produceFrame() }
@@ -97,5 +104,62 @@ final class CorrelationWatchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(reading.history.count, 5, "a sparkline's worth of updates")
         // The row that travels with a frame is the causal row it was drawn from: the tempo column is the demo's.
         XCTAssertEqual(Double(p.latest.shownRow[CausalLayout.offset(of: "tempo")!]), 120, accuracy: 6)
+    }
+}
+
+/// The performance log and its replay: the frames painted again from the log are the frames the
+/// producer painted on stage.
+final class ReplayTests: XCTestCase {
+    func testReplayPaintsTheSameFrames() throws {
+        let g = FrameProducerTests.generator
+        let setup = DecoderSetup()
+        let decoder = try setup.makeDecoder(generator: g, fps: 24)
+        decoder.gains.intensity = 1.3; decoder.gains.smoothing = 0.2      // logged gains must be replayed too
+        let p = try FrameProducer(source: FrameProducerTests.BlockSource(seconds: 30, block: 1838), generator: g,
+                                  network: FrameProducerTests.network, decoder: decoder, fps: 24)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try PerformanceLog(path: path, header: .init(decoder: decoder, setup: setup, fps: 24, sampleRate: 44_100, audio: nil,
+                                                               model: g.label, centreSeconds: 8))
+        p.log(to: log)
+        var shown = [[UInt8]]()
+        for _ in 0..<60 {
+            p.produceFrame()
+            shown.append(Array(UnsafeBufferPointer(start: p.latest.takeNewest()!, count: 32 * 32 * 3)))
+            if shown.count % 7 == 0 { log.flush() }
+        }
+        log.flush()
+        let read = try PerformanceLog.read(path: path)
+        XCTAssertEqual(read.records.count, 60)
+        XCTAssertEqual(read.header.intensity, 1.3)
+        let replay = try Replay(log: read, generator: g)
+        var ws = [Float](repeating: 0, count: g.numWs * g.architecture.wDim), image = [Float](repeating: 0, count: g.imageCount)
+        var rgb = [UInt8](repeating: 0, count: 32 * 32 * 3)
+        for k in 0..<60 {
+            ws.withUnsafeMutableBufferPointer { replay.frame(k, ws: $0.baseAddress!) }
+            ws.withUnsafeBufferPointer { w in image.withUnsafeMutableBufferPointer { g.synthesize(ws: w.baseAddress!, noise: .custom, into: $0.baseAddress!) } }
+            image.withUnsafeBufferPointer { i in rgb.withUnsafeMutableBufferPointer { ImageConversion.rgb24(i.baseAddress!, channels: 3, size: 32, into: $0.baseAddress!) } }
+            XCTAssertEqual(rgb, shown[k], "frame \(k)")
+        }
+        // The frames moved: the comparison is not of one still picture.
+        XCTAssertNotEqual(shown[5], shown[55])
+    }
+
+    func testACutLastLineIsLeftOut() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let g = FrameProducerTests.generator
+        let setup = DecoderSetup()
+        let decoder = try setup.makeDecoder(generator: g, fps: 24)
+        let log = try PerformanceLog(path: path, header: .init(decoder: decoder, setup: setup, fps: 24, sampleRate: 44_100, audio: nil, model: "m", centreSeconds: 8))
+        let env = [Double](repeating: 0.5, count: 17)
+        for k in 0..<3 { env.withUnsafeBufferPointer { log.add(frame: k, audioPosition: k * 1838, beat: Double(k) / 12, envelopes: $0.baseAddress!) } }
+        log.flush()
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text.removeLast(20)                                   // a crash mid-line
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try PerformanceLog.read(path: path).records.count, 2)
+        try "garbage".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PerformanceLog.read(path: path)) { XCTAssertTrue("\($0)".contains(path)) }
     }
 }
