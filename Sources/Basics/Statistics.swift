@@ -8,6 +8,15 @@ public enum Statistics {
         return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
     }
 
+    /// The p-quantile (p in 0…1) of the finite values, interpolating linearly between order statistics
+    /// (NumPy's default); NaN when there are none. Benchmarks and studies report percentiles through this.
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let f = values.filter(\.isFinite).sorted()
+        guard !f.isEmpty else { return .nan }
+        let x = min(max(p, 0), 1) * Double(f.count - 1), i = Int(x)
+        return i + 1 < f.count ? f[i] + (x - Double(i)) * (f[i + 1] - f[i]) : f[i]
+    }
+
     /// Rescales `values` to [0, 1]; a constant input becomes all zeros (never NaN).
     public static func minMaxNormalized(_ values: [Float]) -> [Float] {
         guard let lo = values.min(), let hi = values.max(), hi > lo else {

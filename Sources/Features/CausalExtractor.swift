@@ -223,6 +223,13 @@ public final class CausalExtractor {
     /// given) and collects every row into a feature set.
     public static func extractAll(mono signal: [Float], sampleRate: Double, fps: Double,
                                   chunkSizes: [Int]? = nil, progress: ((Double) -> Void)? = nil) throws -> FeatureSet {
+        makeSet(rows: try extractRows(mono: signal, sampleRate: sampleRate, fps: fps, chunkSizes: chunkSizes, progress: progress),
+                sampleRate: sampleRate, fps: fps)
+    }
+
+    /// The same, as flat rows (frames × CausalLayout.width): what the envelope network reads.
+    public static func extractRows(mono signal: [Float], sampleRate: Double, fps: Double,
+                                   chunkSizes: [Int]? = nil, progress: ((Double) -> Void)? = nil) throws -> [Float] {
         let extractor = try CausalExtractor(sampleRate: sampleRate, fps: fps)
         var rows = [Float]()
         rows.reserveCapacity(Int(Double(signal.count) / sampleRate * fps + 2) * CausalLayout.width)
@@ -236,7 +243,7 @@ public final class CausalExtractor {
                 if turn % 64 == 0 { progress?(Double(start) / Double(x.count)) }
             }
         }
-        return makeSet(rows: rows, sampleRate: sampleRate, fps: fps)
+        return rows
     }
 
     /// Splits flat rows into named features.

@@ -45,7 +45,7 @@ struct BenchCorrelation: ParsableCommand {
                 pushTimes.append(Double(t1 - t0) / 1e3); updateTimes.append(Double(t2 - t1) / 1e6)
             }
             pushTimes.sort(); updateTimes.sort()
-            let p99 = { (v: [Double]) in v[min(v.count - 1, Int(Double(v.count) * 0.99))] }
+            let p99 = { (v: [Double]) in Statistics.percentile(v, 0.99) }
             let result: [String: Any] = ["window_seconds": window, "fps": fps, "frames": frames, "audio_columns": rolling.audioWidth,
                                          "video_columns": rolling.videoWidth, "update_ms_median": updateTimes[updateTimes.count / 2],
                                          "update_ms_p99": p99(updateTimes), "push_us_median": pushTimes[pushTimes.count / 2],

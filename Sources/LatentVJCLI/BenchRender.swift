@@ -55,9 +55,7 @@ struct BenchRender: ParsableCommand {
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             generator.profiler = nil
-            times.sort()
-            let median = times[times.count / 2]
-            let p99 = times[min(times.count - 1, Int((Double(times.count) * 0.99).rounded(.up)) - 1)]
+            let median = Statistics.percentile(times, 0.5), p99 = Statistics.percentile(times, 0.99)
             let flops = a.synthesisFLOPs()
             let total = flops.reduce(0, +)
             let achieved = total / (median / 1000) / 1e9

@@ -62,8 +62,7 @@ struct BenchSynthesis: ParsableCommand {
                     gruTimes.append(Double(t1 - t0) / 1e6); decodeTimes.append(Double(t2 - t1) / 1e6)
                 }
             }
-            gruTimes.sort(); decodeTimes.sort()
-            let p99 = { (v: [Double]) in v[min(v.count - 1, Int(Double(v.count) * 0.99))] }
+            let p99 = { (v: [Double]) in Statistics.percentile(v, 0.99) }, p50 = { (v: [Double]) in Statistics.percentile(v, 0.5) }
 
             // HiPPO on a song.
             let clip = try audio.map { try AudioFile.read(path: $0) } ?? DemoTrack.render()
@@ -88,17 +87,16 @@ struct BenchSynthesis: ParsableCommand {
 
             let result: [String: Any] = [
                 "model": generator.label, "envelope_network": path,
-                "per_frame_ms": ["gru_median": gruTimes[gruTimes.count / 2], "gru_p99": p99(gruTimes),
-                                 "decoder_median": decodeTimes[decodeTimes.count / 2], "decoder_p99": p99(decodeTimes),
-                                 "total_median": gruTimes[gruTimes.count / 2] + decodeTimes[decodeTimes.count / 2]],
+                "per_frame_ms": ["gru_median": p50(gruTimes), "gru_p99": p99(gruTimes),
+                                 "decoder_median": p50(decodeTimes), "decoder_p99": p99(decodeTimes),
+                                 "total_median": p50(gruTimes) + p50(decodeTimes)],
                 "hippo": ["audio_seconds": clip.duration, "steps": steps, "seconds": hippo, "seconds_for_3_minutes": perThreeMinutes],
                 "training_step_seconds": step, "threads": ProcessInfo.processInfo.activeProcessorCount,
             ]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
             print("model: \(generator.label); envelope network: \(path)")
             print(String(format: "per frame: GRU step %.3f ms (p99 %.3f), decoder %.3f ms (p99 %.3f), together %.3f ms",
-                         gruTimes[gruTimes.count / 2], p99(gruTimes), decodeTimes[decodeTimes.count / 2], p99(decodeTimes),
-                         gruTimes[gruTimes.count / 2] + decodeTimes[decodeTimes.count / 2]))
+                         p50(gruTimes), p99(gruTimes), p50(decodeTimes), p99(decodeTimes), p50(gruTimes) + p50(decodeTimes)))
             print(String(format: "HiPPO: %d steps on %.0f s of audio in %.1f s  (%.1f s for a 3-minute song)", steps, clip.duration, hippo, perThreeMinutes))
             print(String(format: "training: %.3f s per step (batch 32 × 8 s)", step))
         }

@@ -103,7 +103,7 @@ struct LiveCommand: ParsableCommand {
                 let elapsed = Date().timeIntervalSince(started)
                 if let seconds, elapsed >= seconds { break }
                 (source as? JACKSource)?.keepAlive(now: elapsed)
-                let recordingState = recording.hudState      // notices a failed encoder even without a window
+                let recordingState = recording.poll()        // notices a failed encoder even without a window
                 recording.log?.flush()
                 if let window {
                     var quit = false
@@ -213,7 +213,8 @@ final class RecordingControl {
         current = nil
     }
 
-    var hudState: HUDState.Recording {
+    /// Called once per main-loop turn: finishes a recording whose encoder failed, and says what the HUD shows.
+    func poll() -> HUDState.Recording {
         if let recorder = current {
             if case .stopped(let reason) = recorder.state {
                 // The encoder failed mid-set: stop recording, keep the show going, say why.

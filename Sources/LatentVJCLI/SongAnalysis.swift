@@ -23,10 +23,9 @@ struct SongAnalysis {
         self.clip = clip
         self.fps = fps
         let progress = Progress("listening to \(label)", total: 1, enabled: !quiet)
-        var rows = [Float]()
-        let set = try CausalExtractor.extractAll(mono: clip.mono(), sampleRate: clip.sampleRate, fps: fps) { progress.update($0) }
+        let rows = try CausalExtractor.extractRows(mono: clip.mono(), sampleRate: clip.sampleRate, fps: fps) { progress.update($0) }
         progress.finish()
-        for k in 0..<set.frames { for f in set.features { rows.append(contentsOf: f.frame(k)) } }
+        let set = CausalExtractor.makeSet(rows: rows, sampleRate: clip.sampleRate, fps: fps)
         guard set.frames >= 2 else { throw UsageError("\(label) is too short: it makes \(set.frames) video frame(s)") }
         causal = set
         self.rows = rows

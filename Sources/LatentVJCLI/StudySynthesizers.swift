@@ -163,10 +163,7 @@ struct StudySynthesizers: ParsableCommand {
     func report(rows: [String: Row], order: [String], weighting: [String: [String: [Double]]], decoderLevel: [String: [String: [Double]]],
                 generator: Generator) throws {
         func quartiles(_ v: [Double]) -> (Double, Double, Double) {
-            let f = v.filter(\.isFinite).sorted()
-            guard !f.isEmpty else { return (.nan, .nan, .nan) }
-            func q(_ p: Double) -> Double { let x = p * Double(f.count - 1); let i = Int(x); return i + 1 < f.count ? f[i] + (x - Double(i)) * (f[i + 1] - f[i]) : f[i] }
-            return (q(0.25), q(0.5), q(0.75))
+            (Statistics.percentile(v, 0.25), Statistics.percentile(v, 0.5), Statistics.percentile(v, 0.75))
         }
         var doc: [String: Any] = ["audio": audio, "model": generator.label, "untrained": generator.untrained, "fps": fps,
                                   "window_seconds": seconds, "windows_per_song": windows]

@@ -1,4 +1,5 @@
 import AudioIn
+import Basics
 import Features
 import Foundation
 import StyleGAN
@@ -41,7 +42,7 @@ public final class FrameProducer: @unchecked Sendable {
     private let stats = Mutex(ProducerStats())
     private let stopFlag = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
-    private var beat = 0.0
+    private var beats: BeatClock
     private var frameCount = 0
     /// Columns the HUD reads, looked up once rather than per frame.
     private static let tempoAt = CausalLayout.offset(of: "tempo")!, rmsAt = CausalLayout.offset(of: "rms")!
@@ -63,6 +64,7 @@ public final class FrameProducer: @unchecked Sendable {
         self.generator = generator
         self.decoder = decoder
         self.fps = fps
+        beats = BeatClock(fps: fps)
         extractor = try CausalExtractor(sampleRate: source.sampleRate, fps: fps)
         statistics = network.statistics
         runner = EnvelopeRunner(network: try network.network(path: "envelope network"))
@@ -112,7 +114,7 @@ public final class FrameProducer: @unchecked Sendable {
         let frame = frameCount
         frameCount += 1
         let bpm = Double(row[Self.tempoAt])
-        beat += (bpm > 0 ? bpm : 120) / 60 / fps
+        let beat = beats.tick(bpm: bpm)
         decoder.decode(envelopes, frame: frame, beat: beat, ws: ws)
         let position = extractor.samplesConsumed
         log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, envelopes: envelopes) }
@@ -152,7 +154,7 @@ public final class FrameProducer: @unchecked Sendable {
     public func frameTimePercentiles() -> (p50: Double, p99: Double) {
         let n = min(snapshot.frames, maxFrames)
         guard n > 0 else { return (0, 0) }
-        let sorted = (0..<n).map { frameTimes[$0] }.sorted()
-        return (sorted[n / 2], sorted[min(n - 1, Int(Double(n) * 0.99))])
+        let times = (0..<n).map { frameTimes[$0] }
+        return (Statistics.percentile(times, 0.5), Statistics.percentile(times, 0.99))
     }
 }

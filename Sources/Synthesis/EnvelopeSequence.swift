@@ -34,13 +34,23 @@ public final class EnvelopeSequence: FrameSynthesizer {
 
     /// Beats since the start per frame, integrating a causal feature set's tempo.
     public static func beats(tempo: Feature?, frames: Int, fps: Double) -> [Double] {
-        var out = [Double](repeating: 0, count: frames), beat = 0.0
-        for k in 0..<frames {
-            out[k] = beat
-            let bpm = Double(tempo?.values[min(k, (tempo?.values.count ?? 1) - 1)] ?? 120)
-            beat += (bpm.isFinite && bpm > 0 ? bpm : 120) / 60 / fps
-        }
-        return out
+        var clock = BeatClock(fps: fps)
+        return (0..<frames).map { k in clock.tick(bpm: Double(tempo?.values[min(k, (tempo?.values.count ?? 1) - 1)] ?? 120)) }
+    }
+}
+
+/// Beats since the start, counted frame by frame from the detected tempo: what tempo-synced loops
+/// follow, offline and live alike.
+public struct BeatClock: Sendable {
+    public let fps: Double
+    public private(set) var beat = 0.0
+    public init(fps: Double) { self.fps = fps }
+
+    /// The beat at this frame; then advances by one frame at `bpm` (120 when the tempo is unknown).
+    public mutating func tick(bpm: Double) -> Double {
+        let now = beat
+        beat += (bpm.isFinite && bpm > 0 ? bpm : 120) / 60 / fps
+        return now
     }
 }
 

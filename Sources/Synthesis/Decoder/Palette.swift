@@ -21,8 +21,11 @@ public final class Palette {
 
     /// The default palette of a seed: each group gets its own derived seed.
     public convenience init(generator: Generator, size: Int, seed: UInt64) {
-        self.init(generator: generator, size: size, seeds: LayerGroup.allCases.map { seed &* 1000 &+ UInt64($0.index) })
+        self.init(generator: generator, size: size, seeds: Self.seeds(seed))
     }
+
+    /// The per-group seeds one palette seed stands for (deep, middle, shallow).
+    public static func seeds(_ seed: UInt64) -> [UInt64] { LayerGroup.allCases.map { seed &* 1000 &+ UInt64($0.index) } }
 
     /// `size` latents of a seed (no truncation: the decoder applies ψ to its output).
     public static func draw(generator: Generator, size: Int, seed: UInt64) -> [Float] {

@@ -15,7 +15,7 @@ public struct DecoderSetup: Codable, Equatable, Sendable {
 
     public init() {}
 
-    public static func paletteSeeds(_ seed: UInt64) -> [UInt64] { LayerGroup.allCases.map { seed &* 1000 &+ UInt64($0.index) } }
+    public static func paletteSeeds(_ seed: UInt64) -> [UInt64] { Palette.seeds(seed) }
 
     public func noiseBank(generator: Generator, fps: Double) -> NoiseBank {
         NoiseBank(resolutions: generator.noiseLayers.map(\.resolution), seed: noiseSeed,
