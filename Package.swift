@@ -71,8 +71,9 @@ let package = Package(
 
         // Test support: counts heap allocations per thread (real-time contract tests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .target(name: "TestServers", path: "Tests/TestServers"),
 
-        .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics", "AllocationCounter"]),
+        .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics", "AllocationCounter", "TestServers"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
@@ -82,8 +83,8 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics", "AudioIn", "LinearAlgebra", "Correlation", "AllocationCounter"]),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics", "Imaging"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter", "TestServers"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

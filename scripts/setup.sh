@@ -7,7 +7,7 @@ packages=(
   # C libraries, one per system-library target
   libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev pkg-config
   # programs the engine and its tests drive
-  ffmpeg jackd2 liblo-tools xvfb
+  ffmpeg jackd2 liblo-tools xvfb xdotool
   # objdump, for the test that reads the JACK callbacks' machine code
   binutils
 )

@@ -37,6 +37,9 @@ public final class JACKInput: @unchecked Sendable {
         public var serverName: String?
         /// Register `out_1`/`out_2` for file playback.
         public var playbackOutputs = false
+        /// With playback outputs: the capture ring receives what out_1/out_2 play, in the same cycle,
+        /// instead of in_1/in_2, so a played file is analysed exactly in sync with what is heard.
+        public var analysePlayback = false
         /// Capture ring size in frames (rounded up to a power of two): 2^17 is 2.7 s at 48 kHz.
         public var captureFrames = 1 << 17
         public var playbackFrames = 1 << 16
@@ -52,6 +55,7 @@ public final class JACKInput: @unchecked Sendable {
     /// What `reconnect()` restores: activation and the requested connections.
     private var wantsActive = false
     private var connectPatterns: [String] = []
+    private var wantsSpeakers = false
 
     /// Opens the client and registers its ports; the client does not run until `activate()`.
     public init(options: Options = Options()) throws {
@@ -64,7 +68,8 @@ public final class JACKInput: @unchecked Sendable {
             capture: SPSCRing(minimumCapacity: 2 * options.captureFrames),
             midi: SPSCRing(minimumCapacity: options.midiEvents),
             playback: SPSCRing(minimumCapacity: 2 * options.playbackFrames),
-            counters: counters))
+            counters: counters,
+            capturesPlayback: options.playbackOutputs && options.analysePlayback))
         try open()
     }
 
@@ -92,6 +97,7 @@ public final class JACKInput: @unchecked Sendable {
         }
         wantsActive = true
         for pattern in connectPatterns { try connectNow(pattern) }
+        if wantsSpeakers { try connectSpeakersNow() }
     }
 
     /// Connects every output port whose name matches `pattern` (a POSIX regex, so a plain substring such
@@ -103,6 +109,15 @@ public final class JACKInput: @unchecked Sendable {
     public func connect(pattern: String) throws -> Int {
         if !connectPatterns.contains(pattern) { connectPatterns.append(pattern) }
         return isActive ? try connectNow(pattern) : 0
+    }
+
+    /// Connects out_1/out_2 to the server's physical playback ports (the sound card; the dummy driver's
+    /// `system:playback_N`), so the VJ hears a played file. Returns how many connections were made;
+    /// remembered like `connect(pattern:)` and restored after `reconnect()`.
+    @discardableResult
+    public func connectOutputsToSpeakers() throws -> Int {
+        wantsSpeakers = true
+        return isActive ? try connectSpeakersNow() : 0
     }
 
     /// Releases a dead client and opens a new one with the same options, reactivates it and restores the
@@ -172,6 +187,9 @@ public final class JACKInput: @unchecked Sendable {
 
     /// Frames the playback ring can take now.
     public var playbackSpaceFrames: Int { context.pointee.playback.availableToWrite / 2 }
+
+    /// Frames queued for out_1/out_2 and not yet played.
+    public var playbackQueuedFrames: Int { context.pointee.playback.count / 2 }
 
     /// Queues interleaved stereo frames for out_1/out_2; returns the frames that fit (the player retries
     /// the rest later). Without playback outputs the frames are accepted and never played.
@@ -264,6 +282,26 @@ public final class JACKInput: @unchecked Sendable {
             }
         }
         return pairs.count
+    }
+
+    @discardableResult
+    private func connectSpeakersNow() throws -> Int {
+        guard let client = context.pointee.client, let out1 = context.pointee.out1, let out2 = context.pointee.out2 else { return 0 }
+        let flags = UInt(JackPortIsPhysical.rawValue | JackPortIsInput.rawValue)
+        guard let list = jack_get_ports(client, nil, JACK_DEFAULT_AUDIO_TYPE, flags) else { return 0 }
+        defer { jack_free(list) }
+        var speakers: [String] = []
+        var i = 0
+        while let name = list[i], speakers.count < 2 { speakers.append(String(cString: name)); i += 1 }
+        let ours = [out1, out2].map { String(cString: jack_port_name($0)) }
+        var made = 0
+        for (index, speaker) in speakers.enumerated() {
+            let code = jack_connect(client, ours[index], speaker)
+            guard code == 0 || code == EEXIST else { throw JACKError.connectionFailed(source: ours[index], destination: speaker, code: code) }
+            made += 1
+        }
+        if speakers.count == 1 { _ = jack_connect(client, ours[1], speakers[0]); made += 1 }
+        return made
     }
 
     private func outputPorts(_ client: OpaquePointer, matching pattern: String, type: String) -> [String] {

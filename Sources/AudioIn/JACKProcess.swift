@@ -63,6 +63,8 @@ struct JACKProcessContext {
     /// Interleaved stereo from the file player to out_1/out_2.
     var playback: SPSCRing<Float>
     var counters: UnsafeMutablePointer<Atomic<Int>>
+    /// Set once at creation: capture what out_1/out_2 play instead of in_1/in_2.
+    var capturesPlayback = false
 
     func add(_ counter: JACKCounter, _ n: Int) {
         (counters + counter.rawValue).pointee.wrappingAdd(n, ordering: .relaxed)
@@ -86,10 +88,8 @@ func jackProcess(_ nframes: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> 
     let cycleStart = jack_last_frame_time(c.client)
     if c.get(.processThread) == 0 { c.set(.processThread, Int(bitPattern: UInt(pthread_self()))) }
 
-    if let left = jack_port_get_buffer(c.in1, nframes), let right = jack_port_get_buffer(c.in2, nframes) {
-        let stored = c.capture.writeInterleaved(left: left.assumingMemoryBound(to: Float.self),
-                                                right: right.assumingMemoryBound(to: Float.self), frames: frames)
-        if stored < frames { c.add(.overflows, 2 * (frames - stored)) }
+    if !c.capturesPlayback, let left = jack_port_get_buffer(c.in1, nframes), let right = jack_port_get_buffer(c.in2, nframes) {
+        capture(c, left: left, right: right, frames: frames)
     }
 
     if let buffer = jack_port_get_buffer(c.midiIn, nframes) {
@@ -115,12 +115,21 @@ func jackProcess(_ nframes: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> 
             (r + played).update(repeating: 0, count: frames - played)
             if played > 0 { c.add(.playbackShortfall, frames - played) }
         }
+        if c.capturesPlayback { capture(c, left: left, right: right, frames: frames) }
     }
 
     c.add(.callbacks, 1)
     c.set(.lastFrameTime, Int(cycleStart))
     c.set(.lastCallbackMicros, Int(truncatingIfNeeded: jack_get_time()))
     return 0
+}
+
+/// Stores one cycle of stereo in the capture ring; what does not fit is counted, never waited for.
+@inline(__always)
+private func capture(_ c: JACKProcessContext, left: UnsafeMutableRawPointer, right: UnsafeMutableRawPointer, frames: Int) {
+    let stored = c.capture.writeInterleaved(left: left.assumingMemoryBound(to: Float.self),
+                                            right: right.assumingMemoryBound(to: Float.self), frames: frames)
+    if stored < frames { c.add(.overflows, 2 * (frames - stored)) }
 }
 
 func jackXrun(_ arg: UnsafeMutableRawPointer?) -> Int32 {

@@ -57,7 +57,7 @@ struct BenchSynthesis: ParsableCommand {
                     file.statistics.apply(r.baseAddress! + (k % 64) * CausalLayout.width, into: z)
                     runner.step(z, into: env)
                     let t1 = DispatchTime.now().uptimeNanoseconds
-                    decoder.decode(env, frame: k, beat: Double(k) / 12, ws: ws)
+                    decoder.decode(env, time: Double(k), beat: Double(k) / 12, ws: ws)
                     let t2 = DispatchTime.now().uptimeNanoseconds
                     gruTimes.append(Double(t1 - t0) / 1e6); decodeTimes.append(Double(t2 - t1) / 1e6)
                 }

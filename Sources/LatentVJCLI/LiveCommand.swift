@@ -15,7 +15,9 @@ struct LiveCommand: ParsableCommand {
         commandName: "live",
         abstract: "The live engine: audio in, envelope network and decoder per frame, StyleGAN into a window with a HUD.",
         discussion: """
-        Without --audio or --jack it plays the built-in demo track on an internal clock, so it runs on any machine. \
+        Without --jack it plays a file (--audio, or the built-in demo track): through the JACK outputs out_1/out_2, \
+        connected to the speakers and analysed in sync with what they play, when a JACK server runs; otherwise on an \
+        internal clock, so it runs on any machine. \
         Keys: F fullscreen, H HUD, Esc quit. Without a display use --headless (the engine runs and reports its \
         frame rate). Recording, OSC and MIDI control are being built (issues 6–7).
 
@@ -26,8 +28,14 @@ struct LiveCommand: ParsableCommand {
           latentvj live --headless --seconds 20
         """)
 
-    @Option(help: "Audio file played on an internal clock (default: the built-in demo track).")
+    @Option(help: "Audio file to play (default: the built-in demo track): through JACK when a server runs, else on an internal clock.")
     var audio: String?
+
+    @Flag(help: "Play the file on the internal clock even when a JACK server runs.")
+    var noJack = false
+
+    @Flag(help: "Play the file in a loop.")
+    var loop = false
 
     @Flag(help: "Listen to the JACK inputs (latentvj:in_1/in_2) instead of a file.")
     var jack = false
@@ -61,6 +69,12 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Save a screenshot of the window (PNG) when stopping.")
     var screenshot: String?
 
+    @Option(help: "With --screenshot: also save one every this many seconds (NAME-001.png, NAME-002.png, ...).")
+    var screenshotEvery: Double?
+
+    @Flag(help: "Start with the HUD hidden (H shows it).")
+    var noHud = false
+
     @Option(help: "Record the set (frames and audio in sync) to this Matroska file; R toggles recording.")
     var record: String?
 
@@ -74,12 +88,7 @@ struct LiveCommand: ParsableCommand {
             setup.layout = network.layout
             setup.paletteSeeds = DecoderSetup.paletteSeeds(paletteSeed)
             let decoder = try setup.makeDecoder(generator: generator, fps: fps)
-            let source: AudioSource
-            if jack {
-                do { source = try JACKSource(connect: connect) } catch { throw UsageError("\(error)") }
-            } else {
-                source = FilePlayback(clip: try audio.map { try AudioFile.read(path: $0) } ?? DemoTrack.render())
-            }
+            let source = try openAudio()
             let producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps)
             var window: LiveWindow?
             if !headless {
@@ -96,7 +105,8 @@ struct LiveCommand: ParsableCommand {
             StopSignals.install()
             producer.start()
             let started = Date()
-            var showHUD = true
+            var showHUD = !noHud
+            var shots = 0
             let r = generator.architecture.imgResolution
             let watch = CorrelationWatch(width: r, height: r, fps: fps)
             while !producer.isFinished && !StopSignals.requested {
@@ -120,15 +130,14 @@ struct LiveCommand: ParsableCommand {
                     try window.present(rgb: frame, width: r, height: r,
                                        hud: showHUD ? hud(producer.snapshot, source: source, generator: generator, correlation: watch.reading,
                                                           recording: recordingState) : nil)
+                    if let screenshot, let every = screenshotEvery, elapsed >= every * Double(shots + 1) {
+                        shots += 1
+                        try saveScreenshot(window, to: Self.numbered(screenshot, shots))
+                    }
                 }
                 usleep(headless ? 100_000 : 4_000)
             }
-            if let screenshot, let window {
-                let shot = try window.screenshot()
-                var pixels = [UInt8](repeating: 255, count: shot.width * shot.height * 4)
-                for i in 0..<(shot.width * shot.height) { for c in 0..<3 { pixels[4 * i + c] = shot.rgb[3 * i + c] } }
-                try PNGFile.write(Raster(width: shot.width, height: shot.height, pixels: pixels), to: screenshot)
-            }
+            if let screenshot, let window { try saveScreenshot(window, to: screenshot) }
             producer.stop()
             while !producer.isFinished && producer.thread != nil { usleep(10_000) }
             recording.finish()
@@ -137,6 +146,41 @@ struct LiveCommand: ParsableCommand {
             print(String(format: "%d frames in %.1f s (%.1f fps sustained); frame time p50 %.1f ms, p99 %.1f ms; model: %@",
                          s.frames, wall, Double(s.frames) / max(wall, 1e-9), p.p50, p.p99, generator.label))
         }
+    }
+
+    func saveScreenshot(_ window: LiveWindow, to path: String) throws {
+        let shot = try window.screenshot()
+        var pixels = [UInt8](repeating: 255, count: shot.width * shot.height * 4)
+        for i in 0..<(shot.width * shot.height) { for c in 0..<3 { pixels[4 * i + c] = shot.rgb[3 * i + c] } }
+        try PNGFile.write(Raster(width: shot.width, height: shot.height, pixels: pixels), to: path)
+    }
+
+    /// `shot.png`, 3 → `shot-003.png`.
+    static func numbered(_ path: String, _ n: Int) -> String {
+        let ext = (path as NSString).pathExtension
+        return (path as NSString).deletingPathExtension + String(format: "-%03d.", n) + (ext.isEmpty ? "png" : ext)
+    }
+
+    /// The JACK inputs, a file through JACK when a server runs, or a file on the internal clock.
+    func openAudio() throws -> AudioSource {
+        if jack {
+            do { return try JACKSource(connect: connect) } catch { throw UsageError("\(error)") }
+        }
+        let loader: JACKSource.FileLoader = { [audio] rate in
+            guard let audio else { return DemoTrack.render(sampleRate: rate) }
+            return try AudioFile.read(path: audio, sampleRate: rate)
+        }
+        if !noJack && JACKServer.isRunning() {
+            do {
+                let source = try JACKSource(connect: connect, playing: loader, loops: loop)
+                FileHandle.standardError.write("playing through JACK (\(source.input.clientName):out_1/out_2) at \(Int(source.sampleRate)) Hz\n")
+                return source
+            } catch let error as FileError { throw error } catch {
+                FileHandle.standardError.write("JACK is running but cannot be used (\(error)); playing on the internal clock\n")
+            }
+        }
+        let clip = try audio.map { try AudioFile.read(path: $0) } ?? DemoTrack.render()
+        return FilePlayback(clip: clip, loops: loop)
     }
 
     func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double]),

@@ -156,7 +156,7 @@ struct StudySynthesizers: ParsableCommand {
             let target = song.target(weights: only)
             perFeature[f] = envelopes.withUnsafeBufferPointer { SelfSupervisedLoss.evaluate(envelopes: $0.baseAddress!, target: target, geometry: geometry).correlation }
         }
-        let beats = EnvelopeSequence.beats(tempo: song.causal["tempo"], frames: song.frames, fps: fps)
+        let beats = EnvelopeSequence.beats(tempo: song.causal["tempo"], rms: song.causal["rms"], frames: song.frames, fps: fps)
         return (EnvelopeSequence(envelopes: envelopes, decoder: decoder, beats: beats, causal: false), perFeature)
     }
 

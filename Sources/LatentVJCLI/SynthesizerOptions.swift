@@ -151,7 +151,7 @@ struct SynthesizerFactory {
             throw error
         }
         decoder.gains.psi = Double(psi)
-        let beats = EnvelopeSequence.beats(tempo: song.causal["tempo"], frames: song.frames, fps: song.fps)
+        let beats = EnvelopeSequence.beats(tempo: song.causal["tempo"], rms: song.causal["rms"], frames: song.frames, fps: song.fps)
         return EnvelopeSequence(envelopes: env, decoder: decoder, beats: beats, causal: causal)
     }
 }

@@ -27,7 +27,11 @@ public final class FrameProducer: @unchecked Sendable {
     public let fps: Double
     public let latest: LatestFrame
     private let source: AudioSource
-    private let extractor: CausalExtractor
+    private var extractor: CausalExtractor
+    /// Audio analysed by extractors replaced after a sample-rate change (seconds).
+    private var earlierSeconds = 0.0
+    /// Sample-rate changes followed so far (the HUD and tests read it).
+    public private(set) var sampleRateChanges = 0
     private let statistics: FeatureStatistics
     private let runner: EnvelopeRunner
     private let decoder: ParameterFreeDecoder
@@ -44,6 +48,7 @@ public final class FrameProducer: @unchecked Sendable {
     private let done = Atomic<Bool>(false)
     private var beats: BeatClock
     private var frameCount = 0
+    private var musicalTime = 0.0
     /// Columns the HUD reads, looked up once rather than per frame.
     private static let tempoAt = CausalLayout.offset(of: "tempo")!, rmsAt = CausalLayout.offset(of: "rms")!
     private static let onsetAt = CausalLayout.offset(of: "onsets")!, pulseAt = CausalLayout.offset(of: "pulse")!
@@ -102,6 +107,7 @@ public final class FrameProducer: @unchecked Sendable {
     /// Renders one frame now (the loop calls this once per tick; tests call it directly).
     public func produceFrame() {
         let t0 = DispatchTime.now().uptimeNanoseconds
+        followSampleRate()
         let n = source.read(into: audio, maxFrames: audioCapacity)
         var rowsSeen = 0
         extractor.process(UnsafeBufferPointer(start: audio, count: n)) { _, newRow in
@@ -114,10 +120,14 @@ public final class FrameProducer: @unchecked Sendable {
         let frame = frameCount
         frameCount += 1
         let bpm = Double(row[Self.tempoAt])
-        let beat = beats.tick(bpm: bpm)
-        decoder.decode(envelopes, frame: frame, beat: beat, ws: ws)
+        // Musical time: beats and the noise loop advance with the music and stand still in silence.
+        let rms = Double(row[Self.rmsAt])
+        let beat = beats.tick(bpm: bpm, rms: rms)
+        let time = musicalTime
+        musicalTime += BeatClock.activity(rms: rms)
+        decoder.decode(envelopes, time: time, beat: beat, ws: ws)
         let position = extractor.samplesConsumed
-        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, envelopes: envelopes) }
+        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, time: time, envelopes: envelopes) }
         generator.synthesize(ws: ws, noise: .custom, into: image)
         let r = generator.architecture.imgResolution
         ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
@@ -126,7 +136,7 @@ public final class FrameProducer: @unchecked Sendable {
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if frame < maxFrames { frameTimes[frame] = ms }
-        let seconds = Double(extractor.samplesConsumed) / source.sampleRate
+        let seconds = earlierSeconds + Double(extractor.samplesConsumed) / extractor.sampleRate
         stats.withLock { s in
             s.frames = frame + 1
             s.frameTimeMs = ms
@@ -136,6 +146,16 @@ public final class FrameProducer: @unchecked Sendable {
             s.bpm = bpm
             s.audioSeconds = seconds
         }
+    }
+
+    /// The JACK server came back at another rate: a new extractor for it (the one allocation a rate
+    /// change costs, allowed because it is a new warm-up, not a frame). The network keeps its state.
+    private func followSampleRate() {
+        let rate = source.sampleRate
+        guard rate > 0, rate != extractor.sampleRate, let fresh = try? CausalExtractor(sampleRate: rate, fps: fps) else { return }
+        earlierSeconds += Double(extractor.samplesConsumed) / extractor.sampleRate
+        extractor = fresh
+        sampleRateChanges += 1
     }
 
     private func loop() {

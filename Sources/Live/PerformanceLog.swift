@@ -27,6 +27,8 @@ public final class PerformanceLog: @unchecked Sendable {
         public var frame: Int
         public var audio: Int
         public var beat: Double
+        /// Frames of musical time (the noise phase); logs written before it existed use `frame`.
+        public var time: Double?
         public var envelopes: [Double]
     }
 
@@ -44,8 +46,8 @@ public final class PerformanceLog: @unchecked Sendable {
             throw FileError(path, "cannot be created for the performance log")
         }
         handle = h
-        ring = SPSCRing(minimumCapacity: 4096 * (3 + envelopeCount))
-        scratch = .allocate(capacity: 3 + envelopeCount)
+        ring = SPSCRing(minimumCapacity: 4096 * (4 + envelopeCount))
+        scratch = .allocate(capacity: 4 + envelopeCount)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try handle.write(contentsOf: encoder.encode(header) + Data("\n".utf8))
@@ -54,22 +56,26 @@ public final class PerformanceLog: @unchecked Sendable {
     deinit { ring.deallocate(); scratch.deallocate(); try? handle.close() }
 
     /// Frame producer: one frame's record. Copies only.
-    public func add(frame: Int, audioPosition: Int, beat: Double, envelopes: UnsafePointer<Double>) {
-        scratch[0] = Double(frame); scratch[1] = Double(audioPosition); scratch[2] = beat
-        for i in 0..<envelopeCount { scratch[3 + i] = envelopes[i] }
-        if ring.availableToWrite >= 3 + envelopeCount { _ = ring.write(scratch, count: 3 + envelopeCount) }
+    public func add(frame: Int, audioPosition: Int, beat: Double, time: Double, envelopes: UnsafePointer<Double>) {
+        scratch[0] = Double(frame); scratch[1] = Double(audioPosition); scratch[2] = beat; scratch[3] = time
+        for i in 0..<envelopeCount { scratch[fixed + i] = envelopes[i] }
+        if ring.availableToWrite >= fixed + envelopeCount { _ = ring.write(scratch, count: fixed + envelopeCount) }
     }
+
+    /// Values before the envelopes in a queued record: frame, audio position, beat, time.
+    private let fixed = 4
 
     /// Main loop: writes the queued records as JSON lines.
     public func flush() {
-        let width = 3 + envelopeCount
+        let width = fixed + envelopeCount
         var values = [Double](repeating: 0, count: width)
         var text = ""
         while ring.count >= width {
             _ = values.withUnsafeMutableBufferPointer { ring.read(into: $0.baseAddress!, maxCount: width) }
             // %.17g keeps every bit of a double, so a replay decodes exactly what the stage decoded.
-            let env = values[3...].map { String(format: "%.17g", $0) }.joined(separator: ",")
-            text += "{\"audio\":\(Int(values[1])),\"beat\":\(String(format: "%.17g", values[2])),\"envelopes\":[\(env)],\"frame\":\(Int(values[0]))}\n"
+            let env = values[fixed...].map { String(format: "%.17g", $0) }.joined(separator: ",")
+            text += "{\"audio\":\(Int(values[1])),\"beat\":\(String(format: "%.17g", values[2])),\"envelopes\":[\(env)],\"frame\":\(Int(values[0]))"
+                + ",\"time\":\(String(format: "%.17g", values[3]))}\n"
             written += 1
         }
         if !text.isEmpty { try? handle.write(contentsOf: Data(text.utf8)) }

@@ -19,6 +19,6 @@ public final class Replay: FrameSynthesizer {
 
     public func frame(_ k: Int, ws: UnsafeMutablePointer<Float>) {
         let r = records[min(max(k, 0), frames - 1)]
-        r.envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, frame: r.frame, beat: r.beat, ws: ws) }
+        r.envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, time: r.time ?? Double(r.frame), beat: r.beat, ws: ws) }
     }
 }

@@ -29,13 +29,15 @@ public final class EnvelopeSequence: FrameSynthesizer {
     public func frame(_ k: Int, ws: UnsafeMutablePointer<Float>) {
         let e = decoder.layout.envelopeCount
         let t = min(max(k, 0), frames - 1)
-        envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress! + t * e, frame: k, beat: beats.isEmpty ? 0 : beats[min(t, beats.count - 1)], ws: ws) }
+        envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress! + t * e, time: Double(k), beat: beats.isEmpty ? 0 : beats[min(t, beats.count - 1)], ws: ws) }
     }
 
-    /// Beats since the start per frame, integrating a causal feature set's tempo.
-    public static func beats(tempo: Feature?, frames: Int, fps: Double) -> [Double] {
+    /// Beats since the start per frame, integrating a causal feature set's tempo, gated by its loudness
+    /// (`rms`) as the live engine does.
+    public static func beats(tempo: Feature?, rms: Feature? = nil, frames: Int, fps: Double) -> [Double] {
         var clock = BeatClock(fps: fps)
-        return (0..<frames).map { k in clock.tick(bpm: Double(tempo?.values[min(k, (tempo?.values.count ?? 1) - 1)] ?? 120)) }
+        func value(_ f: Feature?, _ k: Int) -> Double? { f.map { Double($0.values[min(k, $0.values.count - 1)]) } }
+        return (0..<frames).map { k in clock.tick(bpm: value(tempo, k) ?? 120, rms: value(rms, k) ?? 1) }
     }
 }
 
@@ -46,11 +48,19 @@ public struct BeatClock: Sendable {
     public private(set) var beat = 0.0
     public init(fps: Double) { self.fps = fps }
 
-    /// The beat at this frame; then advances by one frame at `bpm` (120 when the tempo is unknown).
-    public mutating func tick(bpm: Double) -> Double {
+    /// The beat at this frame; then advances by one frame at `bpm` (120 when the tempo is unknown),
+    /// scaled by how much music there is (`activity(rms:)`): in silence time stands still, so the
+    /// tempo-synced loops stop and the picture holds until the music comes back.
+    public mutating func tick(bpm: Double, rms: Double = 1) -> Double {
         let now = beat
-        beat += (bpm.isFinite && bpm > 0 ? bpm : 120) / 60 / fps
+        beat += (bpm.isFinite && bpm > 0 ? bpm : 120) / 60 / fps * Self.activity(rms: rms)
         return now
+    }
+
+    /// 0 below −60 dBFS RMS (silence, hum, a disconnected input), 1 above −45 dBFS, linear in dB between.
+    public static func activity(rms: Double) -> Double {
+        guard rms.isFinite, rms > 0 else { return 0 }
+        return min(1, max(0, (20 * log10(rms) + 60) / 15))
     }
 }
 

@@ -3,6 +3,7 @@ import AudioIn
 import CJack
 import Foundation
 import Synchronization
+import TestServers
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import XCTest
 
 /// A scratch folder per test case, removed afterwards.

@@ -153,7 +153,7 @@ final class ReplayTests: XCTestCase {
         let decoder = try setup.makeDecoder(generator: g, fps: 24)
         let log = try PerformanceLog(path: path, header: .init(decoder: decoder, setup: setup, fps: 24, sampleRate: 44_100, audio: nil, model: "m", centreSeconds: 8))
         let env = [Double](repeating: 0.5, count: 17)
-        for k in 0..<3 { env.withUnsafeBufferPointer { log.add(frame: k, audioPosition: k * 1838, beat: Double(k) / 12, envelopes: $0.baseAddress!) } }
+        for k in 0..<3 { env.withUnsafeBufferPointer { log.add(frame: k, audioPosition: k * 1838, beat: Double(k) / 12, time: Double(k), envelopes: $0.baseAddress!) } }
         log.flush()
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text.removeLast(20)                                   // a crash mid-line

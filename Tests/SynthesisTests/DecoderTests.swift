@@ -130,9 +130,9 @@ final class DecoderTests: XCTestCase {
         let e = SynthesisFixtures.randomMatrix(1, 17, seed: 2)
         e.withUnsafeBufferPointer { ep in
             ws.withUnsafeMutableBufferPointer { wp in
-                d.decode(ep.baseAddress!, frame: 0, ws: wp.baseAddress!)
+                d.decode(ep.baseAddress!, time: 0, ws: wp.baseAddress!)
                 lvj_count_allocations_begin()
-                for k in 1..<200 { d.decode(ep.baseAddress!, frame: k, beat: Double(k) / 12, ws: wp.baseAddress!) }
+                for k in 1..<200 { d.decode(ep.baseAddress!, time: Double(k), beat: Double(k) / 12, ws: wp.baseAddress!) }
                 XCTAssertEqual(lvj_count_allocations_end(), 0)
             }
         }
@@ -140,7 +140,7 @@ final class DecoderTests: XCTestCase {
 
     func decode(_ d: ParameterFreeDecoder, _ e: [Double], frame: Int = 0) -> [Float] {
         var ws = [Float](repeating: 0, count: g.numWs * g.architecture.wDim)
-        e.withUnsafeBufferPointer { ep in ws.withUnsafeMutableBufferPointer { d.decode(ep.baseAddress!, frame: frame, ws: $0.baseAddress!) } }
+        e.withUnsafeBufferPointer { ep in ws.withUnsafeMutableBufferPointer { d.decode(ep.baseAddress!, time: Double(frame), ws: $0.baseAddress!) } }
         return ws
     }
 }

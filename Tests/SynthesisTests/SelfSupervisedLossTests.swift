@@ -29,7 +29,7 @@ final class SelfSupervisedLossTests: XCTestCase {
         var ws = [Float](repeating: 0, count: wCount)
         for t in 0..<frames {
             envelopes.withUnsafeBufferPointer { e in
-                ws.withUnsafeMutableBufferPointer { d.decode(e.baseAddress! + t * 17, frame: t, ws: $0.baseAddress!) }
+                ws.withUnsafeMutableBufferPointer { d.decode(e.baseAddress! + t * 17, time: Double(t), ws: $0.baseAddress!) }
             }
             values += ws.map(Double.init)
             for l in driven {

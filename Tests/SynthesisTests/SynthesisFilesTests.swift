@@ -320,7 +320,7 @@ final class EnvelopeSequenceTests: XCTestCase {
         for k in 0..<frames {
             a.withUnsafeMutableBufferPointer { sequence.frame(k, ws: $0.baseAddress!) }
             let noiseA = driven.map { l in Array(UnsafeBufferPointer(start: g.noiseMap(layer: l), count: g.noiseLayers[l].resolution * g.noiseLayers[l].resolution)) }
-            env.withUnsafeBufferPointer { e in b.withUnsafeMutableBufferPointer { live.decode(e.baseAddress! + k * 17, frame: k, beat: beats[k], ws: $0.baseAddress!) } }
+            env.withUnsafeBufferPointer { e in b.withUnsafeMutableBufferPointer { live.decode(e.baseAddress! + k * 17, time: Double(k), beat: beats[k], ws: $0.baseAddress!) } }
             let noiseB = driven.map { l in Array(UnsafeBufferPointer(start: g.noiseMap(layer: l), count: g.noiseLayers[l].resolution * g.noiseLayers[l].resolution)) }
             XCTAssertEqual(a, b, "frame \(k)")
             XCTAssertEqual(noiseA, noiseB, "noise at frame \(k)")

@@ -108,9 +108,10 @@ public final class ParameterFreeDecoder {
 
     /// Decodes one frame: writes numWs × wDim ws and fills the generator's custom noise maps.
     /// - Parameters:
-    ///   - frame: frame index (sets the noise phase).
+    ///   - time: frames of musical time: the frame index offline; live, a count that stands still in
+    ///     silence (see `BeatClock.activity`). Sets the noise phase.
     ///   - beat: beats since the start (drives the home loop when `gains.loopBars` > 0).
-    public func decode(_ envelopes: UnsafePointer<Double>, frame: Int, beat: Double = 0, ws: UnsafeMutablePointer<Float>) {
+    public func decode(_ envelopes: UnsafePointer<Double>, time: Double, beat: Double = 0, ws: UnsafeMutablePointer<Float>) {
         let e = layout.envelopeCount, k = layout.paletteSize
         if gains.smoothing > 0 && started {
             let beta = 1 - exp(-1 / (gains.smoothing * fps))
@@ -138,7 +139,7 @@ public final class ParameterFreeDecoder {
             for j in 0..<wDim { w[j] = wAverage[j] + psi * (w[j] - wAverage[j]) }
             for l in groups.ws(of: group) { (ws + l * wDim).update(from: w, count: wDim) }
         }
-        writeNoise(frame: frame)
+        writeNoise(time: time)
     }
 
     /// w = home + amplitude · intensity · Σ_k (weight_k − centre_k) · palette_k
@@ -171,11 +172,11 @@ public final class ParameterFreeDecoder {
         }
     }
 
-    private func writeNoise(frame: Int) {
+    private func writeNoise(time: Double) {
         let intensity = gains.intensity
         for (i, layer) in noise.layers.enumerated() {
             let map = generator.noiseMap(layer: i)
-            noise.fill(layer: i, frame: Double(frame), into: map)
+            noise.fill(layer: i, frame: time, into: map)
             let scale = gains.noiseSigma[sigmaIndex[i]]
             var mean = 0.0, sigma = 1.0
             if drivenIndex[i] >= 0 {

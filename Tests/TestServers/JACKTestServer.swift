@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,14 +6,14 @@ import Glibc
 /// A real JACK server for one test: `jackd -n NAME -d dummy -r 48000 -p 256`, under a name of its own so
 /// it cannot collide with a server someone else runs on the machine, plus JACK's example clients
 /// started against it. Everything it starts, it stops.
-final class JACKTestServer {
-    let name: String
-    let logPath: String
+public final class JACKTestServer {
+    public let name: String
+    public let logPath: String
     private var server: Process?
     private var clients: [Process] = []
     private static var serial = 0
 
-    init() {
+    public init() {
         Self.serial += 1
         name = "lvj-test-\(getpid())-\(Self.serial)"
         logPath = NSTemporaryDirectory() + "\(name).log"
@@ -26,32 +25,32 @@ final class JACKTestServer {
     }
 
     /// Full path of a program on PATH, or nil.
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    struct NotInstalled: Error, CustomStringConvertible {
-        let tool: String
-        var description: String { "\(tool) is not installed: these tests need a real JACK server (Debian: apt-get install jackd2)" }
+    public struct NotInstalled: Error, CustomStringConvertible {
+        public let tool: String
+        public var description: String { "\(tool) is not installed: these tests need a real JACK server (Debian: apt-get install jackd2)" }
     }
 
     /// Starts the server and waits until `jack_lsp` answers (10 s at most).
-    func start() throws {
+    public func start(rate: Int = 48000, period: Int = 256) throws {
         guard let jackd = Self.which("jackd") else { throw NotInstalled(tool: "jackd") }
         guard Self.which("jack_lsp") != nil else { throw NotInstalled(tool: "jack_lsp") }
-        server = try launch(jackd, ["-n", name, "-d", "dummy", "-r", "48000", "-p", "256"])
+        server = try launch(jackd, ["-n", name, "-d", "dummy", "-r", "\(rate)", "-p", "\(period)"])
         let ready = waitUntil(timeout: 10) { self.ports() != nil }
         guard ready else { throw StartFailed(log: log) }
     }
 
-    struct StartFailed: Error, CustomStringConvertible {
-        let log: String
-        var description: String { "jackd did not answer within 10 s; its output:\n\(log)" }
+    public struct StartFailed: Error, CustomStringConvertible {
+        public let log: String
+        public var description: String { "jackd did not answer within 10 s; its output:\n\(log)" }
     }
 
     /// Stops the example clients, then the server (SIGTERM lets it say goodbye to clients; SIGKILL is a crash).
-    func stop(signal: Int32 = SIGTERM) {
+    public func stop(signal: Int32 = SIGTERM) {
         for client in clients { end(client, signal: SIGTERM) }
         clients = []
         if let server { end(server, signal: signal) }
@@ -60,7 +59,7 @@ final class JACKTestServer {
 
     /// Starts one of JACK's example clients (jack_metro, jack_midiseq) against this server.
     @discardableResult
-    func startClient(_ tool: String, _ arguments: [String]) throws -> Process {
+    public func startClient(_ tool: String, _ arguments: [String]) throws -> Process {
         guard let path = Self.which(tool) else { throw NotInstalled(tool: tool) }
         let p = try launch(path, arguments)
         clients.append(p)
@@ -68,9 +67,29 @@ final class JACKTestServer {
     }
 
     /// Port names as `jack_lsp` lists them, or nil when the server does not answer.
-    func ports() -> [String]? {
+    public func ports() -> [String]? { lsp([]) }
+
+    /// `jack_lsp -c`: each port followed by its connections (indented by three spaces).
+    public func connections() -> [String]? { lsp(["-c"]) }
+
+    /// Runs one of JACK's tools against this server (jack_bufsize, jack_connect, ...); its exit status.
+    @discardableResult
+    public func tool(_ name: String, _ arguments: [String]) throws -> Int32 {
+        guard let path = Self.which(name) else { throw NotInstalled(tool: name) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    private func lsp(_ arguments: [String]) -> [String]? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.which("jack_lsp") ?? "/usr/bin/jack_lsp")
+        p.arguments = arguments
         p.environment = environment
         let out = Pipe()
         p.standardOutput = out
@@ -82,9 +101,10 @@ final class JACKTestServer {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    private var environment: [String: String] {
+    /// The environment a program needs to reach this server.
+    public var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["JACK_DEFAULT_SERVER"] = name
         env["JACK_NO_AUDIO_RESERVATION"] = "1"
@@ -115,7 +135,7 @@ final class JACKTestServer {
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` seconds pass.
-func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }
