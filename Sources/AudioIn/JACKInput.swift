@@ -213,6 +213,9 @@ public final class JACKInput: @unchecked Sendable {
     /// The thread that ran the latest client's first callback (`pthread_t` as an integer), 0 before it.
     public var processThread: UInt { UInt(bitPattern: context.pointee.get(.processThread)) }
 
+    /// JACK's clock now, in microseconds (the clock of `stats.lastCallbackMicros`).
+    public var microsecondsNow: UInt64? { context.pointee.client.map { _ in jack_get_time() } }
+
     /// JACK's own idea of the current frame time (to measure latency against `stats.lastFrameTime`).
     public var frameTime: UInt32? { context.pointee.client.map { jack_frame_time($0) } }
 

@@ -102,6 +102,10 @@ public final class CausalExtractor {
         }
     }
 
+    /// The sample just after the newest emitted row: everything before it has reached a row; samples
+    /// from here to `samplesConsumed` wait for the next one (what the live latency measurement needs).
+    public var lastRowEndSample: Int { framesEmitted == 0 ? 0 : Int((Double(framesEmitted) * sampleRate / fps).rounded()) }
+
     /// Feeds mono samples; `emit(frameIndex, row)` is called for every video frame completed by them.
     /// The row buffer is reused: copy what you keep.
     @inline(__always)

@@ -11,6 +11,13 @@ public protocol AudioSource: AnyObject {
     var status: (text: String, warning: Bool) { get }
     /// True once a finite source has delivered everything.
     var finished: Bool { get }
+    /// Seconds since the newest sample handed over by `read` entered the source (its ring, or the file
+    /// clock): with the samples still waiting for a feature row, a frame's audio-to-frame latency.
+    var secondsSinceNewestSample: Double { get }
+}
+
+extension AudioSource {
+    public var secondsSinceNewestSample: Double { 0 }
 }
 
 /// A file played on an internal real-time clock: each read hands over the samples whose time has
@@ -47,6 +54,8 @@ public final class FilePlayback: AudioSource {
     }
 
     public var finished: Bool { !loops && position >= mono.count }
+
+    public var secondsSinceNewestSample: Double { Double(clockPosition - position) / sampleRate }
 
     public var status: (text: String, warning: Bool) {
         let seconds = Int(Double(position) / sampleRate)

@@ -55,6 +55,8 @@ public final class FrameProducer: @unchecked Sendable {
     private static let chromaAt = CausalLayout.offset(of: "chroma")!
     /// Frame times of every frame (ms), preallocated for `maxFrames`, for the summary's percentiles.
     private let frameTimes: UnsafeMutablePointer<Double>
+    /// Audio-to-frame latency of every frame (ms), likewise.
+    private let latencies: UnsafeMutablePointer<Double>
     private let maxFrames = 1 << 20
     public private(set) var thread: Thread?
     /// Where shown frames and their audio go while a set is recorded (set from the main thread).
@@ -83,12 +85,13 @@ public final class FrameProducer: @unchecked Sendable {
         ws = .allocate(capacity: generator.numWs * generator.architecture.wDim)
         image = .allocate(capacity: generator.imageCount)
         frameTimes = .allocate(capacity: maxFrames)
+        latencies = .allocate(capacity: maxFrames)
     }
 
     deinit {
         stop()
         audio.deallocate(); row.deallocate(); z.deallocate(); envelopes.deallocate(); ws.deallocate(); image.deallocate()
-        frameTimes.deallocate()
+        frameTimes.deallocate(); latencies.deallocate()
     }
 
     public var snapshot: ProducerStats { stats.withLock { $0 } }
@@ -109,6 +112,7 @@ public final class FrameProducer: @unchecked Sendable {
         let t0 = DispatchTime.now().uptimeNanoseconds
         followSampleRate()
         let n = source.read(into: audio, maxFrames: audioCapacity)
+        let ageAtRead = source.secondsSinceNewestSample
         var rowsSeen = 0
         extractor.process(UnsafeBufferPointer(start: audio, count: n)) { _, newRow in
             for c in 0..<CausalLayout.width { row[c] = newRow[c] }
@@ -135,7 +139,12 @@ public final class FrameProducer: @unchecked Sendable {
         recorder.withLock { $0?.submit(frame: latest.drawing, audio: audio, count: n) }
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        if frame < maxFrames { frameTimes[frame] = ms }
+        // Audio-to-frame latency: the newest sample in this frame's last feature row, from entering the
+        // source to the frame's publication: its age when read (the newest sample's age, plus the samples
+        // after it that wait for the next row), plus the time this frame took.
+        let waiting = Double(extractor.samplesConsumed - extractor.lastRowEndSample) / extractor.sampleRate
+        let latency = 1000 * (ageAtRead + waiting) + ms
+        if frame < maxFrames { frameTimes[frame] = ms; latencies[frame] = latency }
         let seconds = earlierSeconds + Double(extractor.samplesConsumed) / extractor.sampleRate
         stats.withLock { s in
             s.frames = frame + 1
@@ -171,10 +180,15 @@ public final class FrameProducer: @unchecked Sendable {
     }
 
     /// Frame-time percentiles over everything rendered so far (ms).
-    public func frameTimePercentiles() -> (p50: Double, p99: Double) {
+    public func frameTimePercentiles() -> (p50: Double, p99: Double) { percentiles(frameTimes) }
+
+    /// Measured audio-to-frame latency percentiles (ms), skipping the first second (warm-up).
+    public func latencyPercentiles() -> (p50: Double, p99: Double) { percentiles(latencies, skip: Int(fps)) }
+
+    private func percentiles(_ values: UnsafeMutablePointer<Double>, skip: Int = 0) -> (p50: Double, p99: Double) {
         let n = min(snapshot.frames, maxFrames)
-        guard n > 0 else { return (0, 0) }
-        let times = (0..<n).map { frameTimes[$0] }
+        guard n > skip else { return (0, 0) }
+        let times = (skip..<n).map { values[$0] }
         return (Statistics.percentile(times, 0.5), Statistics.percentile(times, 0.99))
     }
 }

@@ -109,6 +109,11 @@ public final class JACKSource: AudioSource {
         _ = old   // the previous file is released here, on the caller's thread, not on the producer
     }
 
+    public var secondsSinceNewestSample: Double {
+        guard let now = input.microsecondsNow else { return 0 }
+        return Double(Int64(bitPattern: now &- input.stats.lastCallbackMicros)) / 1e6
+    }
+
     /// Seconds of the file heard so far (queued minus still waiting in the ring).
     public var playedSeconds: Double {
         let (queued, rate) = file.withLock { ($0.queued, $0.rate) }
