@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries, one wrapper each.
@@ -52,13 +53,13 @@ let package = Package(
         .target(name: "Correlation", dependencies: ["Basics", "Features", "LinearAlgebra"]),
         // Raster images, bitmap font, plots, PNG files.
         .target(name: "Imaging", dependencies: ["Basics", "CPNG"]),
-        // Controllers: OSC (liblo) and MIDI.
-        .target(name: "Control", dependencies: ["Basics", "CLiblo", "CALSA"]),
+        // Control: the parameter registry and store, OSC (liblo), MIDI (JACK and ALSA), mapping files, presets.
+        .target(name: "Control", dependencies: ["Basics", "CLiblo", "CALSA", .product(name: "Yams", package: "Yams")]),
         // Display: the SDL2 window.
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Features", "Synthesis", "StyleGAN", "Correlation", "VideoFeatures", "Recording", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "Correlation", "VideoFeatures", "Recording", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",
@@ -85,6 +86,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics", "Imaging"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter", "TestServers"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Basics", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,89 @@
+import AllocationCounter
+import Control
+import XCTest
+
+/// The registry, the lock-free store and the frame-rate follower.
+final class ParameterTests: XCTestCase {
+    let registry = ParameterRegistry.live(noiseResolutions: [4, 8, 16, 32], featureGroups: ["onsets", "rms", "chroma"])
+
+    func testRegistryNamesAddressesAndDefaults() {
+        XCTAssertNotNil(registry.index(of: "deep.amplitude"))
+        XCTAssertNotNil(registry.index(of: "noise.s16.sigma"))
+        XCTAssertNotNil(registry.index(of: "weight.chroma"))
+        for name in ["intensity", "psi", "smoothing", "temperature", "loop.bars", "synth", "freeze", "blackout", "hud", "record", "fullscreen", "morph.time"] {
+            XCTAssertNotNil(registry.index(of: name), name)
+        }
+        let i = registry.index(of: "noise.s16.sigma")!
+        XCTAssertEqual(registry[i].oscAddress, "/lvj/noise/s16/sigma")
+        XCTAssertEqual(registry.index(ofOSC: "/lvj/noise/s16/sigma"), i)
+        XCTAssertNil(registry.index(ofOSC: "/lvj/noise/s16"))
+        XCTAssertNil(registry.index(ofOSC: "/other/intensity"))
+        XCTAssertEqual(Set(registry.parameters.map(\.name)).count, registry.count, "names are unique")
+        for p in registry.parameters { XCTAssertEqual(p.clamp(p.defaultValue), p.defaultValue, "\(p.name): default inside its range") }
+    }
+
+    func testValuesAreClampedRoundedAndNaNRefused() {
+        let store = ParameterStore(registry: registry)
+        XCTAssertEqual(store.set("intensity", 7), 3)
+        XCTAssertEqual(store.set("intensity", -1), 0)
+        XCTAssertNil(store.set("intensity", .nan))
+        XCTAssertNil(store.set("intensity", .infinity))
+        XCTAssertEqual(store.value("intensity"), 0, "a refused value changes nothing")
+        XCTAssertEqual(store.set("loop.bars", 3.6), 4)
+        XCTAssertEqual(store.set("freeze", 0.7), 1)
+        XCTAssertEqual(store.set("synth", 5), 1, "a choice index is clamped to its options")
+        XCTAssertNil(store.set("no.such", 1))
+    }
+
+    func testFollowerRampsContinuousValuesAndAppliesOthersAtOnce() {
+        let store = ParameterStore(registry: registry)
+        let follower = ParameterFollower(store: store)
+        let a = registry.index(of: "intensity")!, bars = registry.index(of: "loop.bars")!
+        store.set(a, 2, ramp: 0.1)
+        store.set(bars, 8)
+        follower.advance(dt: 0.025)
+        XCTAssertEqual(follower[a], 1.25, accuracy: 1e-12, "a quarter of the way from 1 to 2")
+        XCTAssertEqual(follower[bars], 8, "integers jump")
+        follower.advance(dt: 0.025)
+        XCTAssertEqual(follower[a], 1.5, accuracy: 1e-12)
+        follower.advance(dt: 0.05)
+        XCTAssertEqual(follower[a], 2)
+        // A new target mid-ramp glides from where the value is now.
+        store.set(a, 0, ramp: 0.1)
+        follower.advance(dt: 0.05)
+        XCTAssertEqual(follower[a], 1, accuracy: 1e-12)
+        store.set(a, 3, ramp: 0)
+        follower.advance(dt: 0.001)
+        XCTAssertEqual(follower[a], 3, "no ramp: at once")
+    }
+
+    func testTriggersFireOncePerSet() {
+        let store = ParameterStore(registry: registry)
+        let follower = ParameterFollower(store: store)
+        let t = registry.index(of: "deep.reseed")!
+        follower.advance(dt: 0.03)
+        XCTAssertFalse(follower.fired(t))
+        store.set(t, 1)
+        follower.advance(dt: 0.03)
+        XCTAssertTrue(follower.fired(t))
+        follower.advance(dt: 0.03)
+        XCTAssertFalse(follower.fired(t), "edge, not level")
+    }
+
+    func testFollowerDoesNotAllocate() {
+        let store = ParameterStore(registry: registry)
+        let follower = ParameterFollower(store: store)
+        follower.advance(dt: 0.03)
+        lvj_count_allocations_begin()
+        for k in 0..<500 {
+            store.set(k % registry.count, Double(k % 7) / 3)
+            follower.advance(dt: 1.0 / 30)
+        }
+        XCTAssertEqual(lvj_count_allocations_end(), 0)
+    }
+
+    func testMarkdownListsEveryParameter() {
+        let page = registry.markdown(title: "Parameters")
+        for p in registry.parameters { XCTAssertTrue(page.contains("`\(p.name)`"), p.name) }
+    }
+}
