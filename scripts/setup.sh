@@ -16,6 +16,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# python-osc: a second, independent OSC implementation the control tests talk to the engine with.
+python3 -c "import pythonosc" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check python-osc 2>/dev/null \
+  || echo "setup: python-osc could not be installed; the tests that use it will say so and skip that part" >&2
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "setup: installing ${missing[*]}"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AudioIn
 import Basics
+import Control
 import Display
 import Foundation
 import Imaging
@@ -75,6 +76,21 @@ struct LiveCommand: ParsableCommand {
     @Flag(help: "Start with the HUD hidden (H shows it).")
     var noHud = false
 
+    @Option(help: "UDP port of the OSC server (0: any free port, printed at start).")
+    var oscPort = 9000
+
+    @Option(help: "Networks allowed to send OSC, as CIDR (repeatable; default: loopback and private networks).")
+    var oscAllow: [String] = []
+
+    @Flag(help: "No OSC server.")
+    var noOsc = false
+
+    @Option(help: "Folder of presets (default: the shipped Presets/). Saves go there too.")
+    var presets: String?
+
+    @Option(help: "Preset to start with.")
+    var preset: String?
+
     @Option(help: "Record the set (frames and audio in sync) to this Matroska file; R toggles recording.")
     var record: String?
 
@@ -97,39 +113,60 @@ struct LiveCommand: ParsableCommand {
             }
             let recording = RecordingControl(base: record ?? "latentvj-set.mkv", producer: producer, width: generator.architecture.imgResolution,
                                              fps: fps, sampleRate: source.sampleRate)
+            let control = try makeControl(producer: producer, generator: generator, envelope: path)
             recording.logHeader = { [audio] in
                 PerformanceLog.Header(decoder: decoder, setup: setup, fps: fps, sampleRate: source.sampleRate,
-                                      audio: audio.map { URL(fileURLWithPath: $0).path }, model: generator.label, centreSeconds: 8)
+                                      audio: audio.map { URL(fileURLWithPath: $0).path }, model: generator.label, centreSeconds: 8,
+                                      parameters: producer.parameters.registry.parameters.map(\.name))
             }
-            if record != nil { recording.toggle() }
+            let store = producer.parameters
+            if noHud { store.set("hud", 0) }
+            if fullscreen { store.set("fullscreen", 1) }
+            if record != nil { store.set("record", 1) }
+            store.set("deep.palette", Double(paletteSeed)); store.set("middle.palette", Double(paletteSeed)); store.set("shallow.palette", Double(paletteSeed))
+            if let preset { control.recall(preset, morph: 0) }
             StopSignals.install()
             producer.start()
             let started = Date()
-            var showHUD = !noHud
             var shots = 0
+            var isFullscreen = fullscreen
             let r = generator.architecture.imgResolution
             let watch = CorrelationWatch(width: r, height: r, fps: fps)
             while !producer.isFinished && !StopSignals.requested {
                 let elapsed = Date().timeIntervalSince(started)
                 if let seconds, elapsed >= seconds { break }
                 (source as? JACKSource)?.keepAlive(now: elapsed)
+                // The record toggle is a parameter (R, OSC, MIDI all set it); a failed encoder clears it.
+                if (store.value("record") ?? 0 >= 0.5) != recording.isRecording { recording.toggle() }
                 let recordingState = recording.poll()        // notices a failed encoder even without a window
+                if case .stopped = recordingState, store.value("record") ?? 0 >= 0.5, !recording.isRecording { store.set("record", 0) }
                 recording.log?.flush()
+                let snapshot = producer.snapshot
+                control.poll(now: elapsed, status: (snapshot.fps, watch.reading.value, snapshot.bpm, recording.isRecording))
                 if let window {
                     var quit = false
                     for event in window.pollEvents() {
-                        if event.requestsQuit { quit = true }
-                        if case .action(.toggleHUD) = event { showHUD.toggle() }
-                        if case .action(.toggleFullscreen) = event { try? window.toggleFullscreen() }
-                        if case .action(.toggleRecording) = event { recording.toggle() }
+                        if event.requestsQuit { if control.learning != nil { control.learned("learn cancelled") } else { quit = true } }
+                        guard case .action(let action) = event else { continue }
+                        switch action {
+                        case .toggleHUD: flip(store, "hud")
+                        case .toggleFullscreen: flip(store, "fullscreen")
+                        case .toggleRecording: flip(store, "record")
+                        case .toggleFreeze: flip(store, "freeze")
+                        case .preset(let slot): control.recall(slot: slot)
+                        case .learn: control.arm(learn: control.lastTouched ?? store.registry.index(of: "intensity")!)
+                        case .quit: break
+                        }
                     }
                     if quit { break }
+                    if (store.value("fullscreen") ?? 0 >= 0.5) != isFullscreen { try? window.toggleFullscreen(); isFullscreen.toggle() }
+                    let showHUD = store.value("hud") ?? 1 >= 0.5
                     let fresh = producer.latest.takeNewest()
                     if let fresh { watch.shown(rgb: fresh, row: producer.latest.shownRow) }
                     let frame = fresh ?? producer.latest.shown
                     try window.present(rgb: frame, width: r, height: r,
-                                       hud: showHUD ? hud(producer.snapshot, source: source, generator: generator, correlation: watch.reading,
-                                                          recording: recordingState) : nil)
+                                       hud: showHUD ? hud(snapshot, source: source, generator: generator, correlation: watch.reading,
+                                                          recording: recordingState, control: control) : nil)
                     if let screenshot, let every = screenshotEvery, elapsed >= every * Double(shots + 1) {
                         shots += 1
                         try saveScreenshot(window, to: Self.numbered(screenshot, shots))
@@ -183,14 +220,31 @@ struct LiveCommand: ParsableCommand {
         return FilePlayback(clip: clip, loops: loop)
     }
 
+    func flip(_ store: ParameterStore, _ name: String) { store.set(name, (store.value(name) ?? 0) >= 0.5 ? 0 : 1) }
+
+    /// The OSC server and the control side (presets, palettes, feedback, learn).
+    func makeControl(producer: FrameProducer, generator: Generator, envelope: String) throws -> EngineControl {
+        var server: OSCServer?
+        if !noOsc {
+            let filter: NetworkFilter
+            do { filter = oscAllow.isEmpty ? .privateNetworks : try NetworkFilter(cidrs: oscAllow) } catch { throw UsageError("--osc-allow: \(error)") }
+            server = try OSCServer(port: oscPort, store: producer.parameters, filter: filter)
+            FileHandle.standardError.write("OSC: listening on UDP port \(server!.port) (allowed: \(filter)); send /lvj/list for the namespace\n")
+        }
+        let folder = try presets ?? ShippedFiles.locate("Presets")
+        return EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: folder), osc: server,
+                             modelName: generator.label, envelopeName: (envelope as NSString).lastPathComponent)
+    }
+
     func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double]),
-             recording: HUDState.Recording) -> HUDState {
+             recording: HUDState.Recording, control: EngineControl) -> HUDState {
         var state = HUDState()
         state.fps = s.fps; state.frameTimeMs = s.frameTimeMs
         state.rms = min(1, s.rms * 4); state.onsets = min(1, s.onsets); state.pulse = min(1, s.pulse)
         state.chroma = (0..<12).map { s.chroma[$0] }
         state.bpm = s.bpm > 0 ? s.bpm : nil
-        state.presetName = "default"
+        state.presetName = control.presetName
+        state.learnPrompt = control.learnPrompt
         state.correlation = correlation.value
         state.correlationHistory = correlation.history
         state.recording = recording
@@ -218,6 +272,8 @@ final class RecordingControl {
     init(base: String, producer: FrameProducer, width: Int, fps: Double, sampleRate: Double) {
         self.base = base; self.producer = producer; self.width = width; self.fps = fps; self.sampleRate = sampleRate
     }
+
+    var isRecording: Bool { current != nil }
 
     func toggle() {
         if current != nil { finish(); return }

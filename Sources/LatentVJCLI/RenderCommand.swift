@@ -94,8 +94,12 @@ struct RenderCommand: ParsableCommand {
         let progress = Progress("rendering \(sequence.frames) frames", total: Double(sequence.frames), enabled: !quiet)
         for k in 0..<sequence.frames {
             sequence.frame(k, ws: ws)
-            generator.synthesize(ws: ws, noise: .custom, into: image)
-            ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)
+            if (sequence as? Replay)?.blackFrames.contains(k) == true {
+                rgb.update(repeating: 0, count: r * r * 3)     // blackout was on at this frame of the set
+            } else {
+                generator.synthesize(ws: ws, noise: .custom, into: image)
+                ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)
+            }
             try writer.write(UnsafeBufferPointer(start: rgb, count: r * r * 3))
             progress.update(Double(k + 1))
         }

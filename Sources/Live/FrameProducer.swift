@@ -1,5 +1,6 @@
 import AudioIn
 import Basics
+import Control
 import Features
 import Foundation
 import StyleGAN
@@ -66,7 +67,26 @@ public final class FrameProducer: @unchecked Sendable {
     private let log = Mutex<PerformanceLog?>(nil)
     public func log(to newLog: PerformanceLog?) { log.withLock { $0 = newLog } }
 
-    public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double) throws {
+    /// The parameters controllers set; the producer follows them once per frame.
+    public let parameters: ParameterStore
+    public let binding: ParameterBinding
+    private let follower: ParameterFollower
+    private let neutral: UnsafeMutablePointer<Double>
+    private let held: UnsafeMutablePointer<Double>
+    private var heldBeat = 0.0, heldTime = 0.0, wasFrozen = false
+    /// A group's new palette latents drawn on the main thread, waiting to be swapped in; and the
+    /// replaced latents, waiting for the main thread to release them (nothing is freed here).
+    public struct PaletteChange { public var group: Int; public var latents: [Float]; public var seed: UInt64 }
+    private let paletteExchange = Mutex<(pending: PaletteChange?, retired: [Float]?)>((nil, nil))
+
+    public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
+                parameters: ParameterStore? = nil) throws {
+        let registry = ParameterBinding.registry(decoder: decoder, features: network.features)
+        self.parameters = parameters ?? ParameterStore(registry: registry)
+        binding = ParameterBinding(registry: self.parameters.registry, noiseResolutions: decoder.noiseResolutions, features: network.features)
+        follower = ParameterFollower(store: self.parameters)
+        neutral = .allocate(capacity: network.shape.outputs); neutral.initialize(repeating: 0, count: network.shape.outputs)
+        held = .allocate(capacity: network.shape.outputs); held.initialize(repeating: 0, count: network.shape.outputs)
         self.source = source
         self.generator = generator
         self.decoder = decoder
@@ -91,10 +111,21 @@ public final class FrameProducer: @unchecked Sendable {
     deinit {
         stop()
         audio.deallocate(); row.deallocate(); z.deallocate(); envelopes.deallocate(); ws.deallocate(); image.deallocate()
-        frameTimes.deallocate(); latencies.deallocate()
+        frameTimes.deallocate(); latencies.deallocate(); neutral.deallocate(); held.deallocate()
     }
 
     public var snapshot: ProducerStats { stats.withLock { $0 } }
+
+    /// Main thread: hands over a group's new palette (drawn there); it is swapped in at the next frame.
+    public func change(palette: PaletteChange) { paletteExchange.withLock { $0.pending = palette } }
+
+    /// Main thread: the latents a palette change replaced, to release here rather than on the producer.
+    public func takeRetiredPalette() -> [Float]? { paletteExchange.withLock { e in defer { e.retired = nil }; return e.retired } }
+
+    public var paletteSize: Int { decoder.palette.size }
+
+    /// The palette numbers the decoder draws with now (deep, middle, shallow seeds).
+    public var paletteSeeds: [UInt64] { paletteExchange.withLock { _ in decoder.palette.seeds } }
     public var isFinished: Bool { done.load(ordering: .acquiring) }
 
     public func start() {
@@ -118,23 +149,41 @@ public final class FrameProducer: @unchecked Sendable {
             for c in 0..<CausalLayout.width { row[c] = newRow[c] }
             // One network step per feature row: the GRU's clock is the video frame rate.
             statistics.apply(row, into: z)
+            binding.weigh(z, follower.values)
             runner.step(z, into: envelopes)
             rowsSeen += 1
         }
         let frame = frameCount
         frameCount += 1
+        follower.advance(dt: 1 / fps)
+        let values = follower.values
+        binding.applyGains(values, to: decoder)
+        swapPendingPalette()
         let bpm = Double(row[Self.tempoAt])
         // Musical time: beats and the noise loop advance with the music and stand still in silence.
         let rms = Double(row[Self.rmsAt])
-        let beat = beats.tick(bpm: bpm, rms: rms)
-        let time = musicalTime
+        var beat = beats.tick(bpm: bpm, rms: rms)
+        var time = musicalTime
         musicalTime += BeatClock.activity(rms: rms)
-        decoder.decode(envelopes, time: time, beat: beat, ws: ws)
+        // Freeze holds what the decoder gets (envelopes, beat, time) while the analysis and the network
+        // run on underneath, so unfreezing lands on the music as it is now.
+        let frozen = binding.isFrozen(values)
+        var drive = binding.isSynthOff(values) ? UnsafePointer(neutral) : UnsafePointer(envelopes)
+        if frozen {
+            if !wasFrozen { held.update(from: drive, count: runner.shape.outputs); heldBeat = beat; heldTime = time }
+            drive = UnsafePointer(held); beat = heldBeat; time = heldTime
+        }
+        wasFrozen = frozen
+        decoder.decode(drive, time: time, beat: beat, ws: ws)
         let position = extractor.samplesConsumed
-        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, time: time, envelopes: envelopes) }
-        generator.synthesize(ws: ws, noise: .custom, into: image)
+        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, time: time, envelopes: drive, parameters: values) }
         let r = generator.architecture.imgResolution
-        ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
+        if binding.isBlackout(values) {
+            latest.drawing.update(repeating: 0, count: r * r * 3)
+        } else {
+            generator.synthesize(ws: ws, noise: .custom, into: image)
+            ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
+        }
         latest.drawingRow.update(from: row, count: CausalLayout.width)
         recorder.withLock { $0?.submit(frame: latest.drawing, audio: audio, count: n) }
         latest.publish()
@@ -154,6 +203,16 @@ public final class FrameProducer: @unchecked Sendable {
             for i in 0..<12 { s.chroma[i] = row[Self.chromaAt + i] }
             s.bpm = bpm
             s.audioSeconds = seconds
+        }
+    }
+
+    /// Swaps in a palette the main thread drew; the old latents go back to it for release.
+    private func swapPendingPalette() {
+        _ = paletteExchange.withLock { e in
+            guard var change = e.pending else { return }
+            e.pending = nil
+            decoder.palette.exchange(LayerGroup.allCases[change.group], latents: &change.latents, seed: change.seed)
+            e.retired = change.latents
         }
     }
 

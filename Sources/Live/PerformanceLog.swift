@@ -21,6 +21,13 @@ public final class PerformanceLog: @unchecked Sendable {
         public var intensity: Double, psi: Double, temperature: Double, smoothing: Double, loopBars: Double
         public var residual: Bool
         public var centreSeconds: Double
+        /// Names of the values in every record's `parameters`, in order (absent in early logs).
+        public var parameters: [String]?
+
+        /// The feature groups behind the `weight.*` parameters.
+        public var featureGroups: [String] {
+            (parameters ?? []).filter { $0.hasPrefix("weight.") }.map { String($0.dropFirst(7)) }
+        }
     }
 
     public struct Record: Codable, Equatable {
@@ -30,10 +37,13 @@ public final class PerformanceLog: @unchecked Sendable {
         /// Frames of musical time (the noise phase); logs written before it existed use `frame`.
         public var time: Double?
         public var envelopes: [Double]
+        /// Every parameter's value at this frame (palette numbers are the seeds), named in the header.
+        public var parameters: [Double]?
     }
 
     public let path: String
     private let envelopeCount: Int
+    private let parameterCount: Int
     private let ring: SPSCRing<Double>
     private let handle: FileHandle
     private let scratch: UnsafeMutablePointer<Double>
@@ -42,12 +52,13 @@ public final class PerformanceLog: @unchecked Sendable {
     public init(path: String, header: Header) throws {
         self.path = path
         envelopeCount = header.decoder.layout.envelopeCount
+        parameterCount = header.parameters?.count ?? 0
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
             throw FileError(path, "cannot be created for the performance log")
         }
         handle = h
-        ring = SPSCRing(minimumCapacity: 4096 * (4 + envelopeCount))
-        scratch = .allocate(capacity: 4 + envelopeCount)
+        ring = SPSCRing(minimumCapacity: 4096 * (4 + envelopeCount + parameterCount))
+        scratch = .allocate(capacity: 4 + envelopeCount + parameterCount)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try handle.write(contentsOf: encoder.encode(header) + Data("\n".utf8))
@@ -56,10 +67,13 @@ public final class PerformanceLog: @unchecked Sendable {
     deinit { ring.deallocate(); scratch.deallocate(); try? handle.close() }
 
     /// Frame producer: one frame's record. Copies only.
-    public func add(frame: Int, audioPosition: Int, beat: Double, time: Double, envelopes: UnsafePointer<Double>) {
+    public func add(frame: Int, audioPosition: Int, beat: Double, time: Double, envelopes: UnsafePointer<Double>,
+                    parameters: UnsafePointer<Double>? = nil) {
         scratch[0] = Double(frame); scratch[1] = Double(audioPosition); scratch[2] = beat; scratch[3] = time
         for i in 0..<envelopeCount { scratch[fixed + i] = envelopes[i] }
-        if ring.availableToWrite >= fixed + envelopeCount { _ = ring.write(scratch, count: fixed + envelopeCount) }
+        for i in 0..<parameterCount { scratch[fixed + envelopeCount + i] = parameters?[i] ?? 0 }
+        let width = fixed + envelopeCount + parameterCount
+        if ring.availableToWrite >= width { _ = ring.write(scratch, count: width) }
     }
 
     /// Values before the envelopes in a queued record: frame, audio position, beat, time.
@@ -67,15 +81,16 @@ public final class PerformanceLog: @unchecked Sendable {
 
     /// Main loop: writes the queued records as JSON lines.
     public func flush() {
-        let width = fixed + envelopeCount
+        let width = fixed + envelopeCount + parameterCount
         var values = [Double](repeating: 0, count: width)
         var text = ""
         while ring.count >= width {
             _ = values.withUnsafeMutableBufferPointer { ring.read(into: $0.baseAddress!, maxCount: width) }
             // %.17g keeps every bit of a double, so a replay decodes exactly what the stage decoded.
-            let env = values[fixed...].map { String(format: "%.17g", $0) }.joined(separator: ",")
+            let env = values[fixed..<(fixed + envelopeCount)].map { String(format: "%.17g", $0) }.joined(separator: ",")
+            let params = values[(fixed + envelopeCount)...].map { String(format: "%.17g", $0) }.joined(separator: ",")
             text += "{\"audio\":\(Int(values[1])),\"beat\":\(String(format: "%.17g", values[2])),\"envelopes\":[\(env)],\"frame\":\(Int(values[0]))"
-                + ",\"time\":\(String(format: "%.17g", values[3]))}\n"
+                + (parameterCount > 0 ? ",\"parameters\":[\(params)]" : "") + ",\"time\":\(String(format: "%.17g", values[3]))}\n"
             written += 1
         }
         if !text.isEmpty { try? handle.write(contentsOf: Data(text.utf8)) }
@@ -93,7 +108,8 @@ public final class PerformanceLog: @unchecked Sendable {
         var records = [Record]()
         for line in lines.dropFirst() {
             guard let r = try? decoder.decode(Record.self, from: Data(line)), r.envelopes.count == header.decoder.layout.envelopeCount,
-                  r.envelopes.allSatisfy(\.isFinite) else { continue }
+                  r.envelopes.allSatisfy(\.isFinite), (r.parameters?.count ?? 0) == (header.parameters?.count ?? 0),
+                  r.parameters?.allSatisfy(\.isFinite) ?? true else { continue }
             records.append(r)
         }
         return (header, records)
@@ -103,11 +119,11 @@ public final class PerformanceLog: @unchecked Sendable {
 extension PerformanceLog.Header {
     /// The header of a decoder as it is set now.
     public init(decoder: ParameterFreeDecoder, setup: DecoderSetup, fps: Double, sampleRate: Double, audio: String?, model: String,
-                centreSeconds: Double) {
+                centreSeconds: Double, parameters: [String]? = nil) {
         let g = decoder.gains
         self.init(fps: fps, sampleRate: sampleRate, audio: audio, model: model, decoder: setup, amplitude: g.amplitude, noiseSigma: g.noiseSigma,
                   intensity: g.intensity, psi: g.psi, temperature: g.temperature, smoothing: g.smoothing, loopBars: g.loopBars,
-                  residual: g.residual, centreSeconds: centreSeconds)
+                  residual: g.residual, centreSeconds: centreSeconds, parameters: parameters)
     }
 
     /// Applies the logged gains to a decoder.

@@ -1,24 +1,56 @@
+import Control
 import StyleGAN
 import Synthesis
 
-/// A logged performance played back: the same envelopes, beats and frame numbers through a decoder
-/// set up as on stage, so `render --replay` paints the set again (same model and size: the same frames).
+/// A logged performance played back: the same envelopes, beats, musical time and parameter values
+/// (gains, palette numbers, blackout) through a decoder set up as on stage, so `render --replay` paints
+/// the set again (same model and size: the same frames).
 public final class Replay: FrameSynthesizer {
     public let frames: Int
     public let header: PerformanceLog.Header
     private let records: [PerformanceLog.Record]
     private let decoder: ParameterFreeDecoder
+    private let generator: Generator
+    /// With parameters in the log: the stage's binding, and where each logged value goes in it.
+    private let binding: ParameterBinding?
+    private let order: [(logged: Int, registry: Int)]
+    private var values: [Double]
+    /// Frames to paint black (blackout was on).
+    public private(set) var blackFrames = Set<Int>()
 
     public init(log: (header: PerformanceLog.Header, records: [PerformanceLog.Record]), generator: Generator) throws {
         header = log.header
         records = log.records
         frames = records.count
+        self.generator = generator
         decoder = try header.decoder.makeDecoder(generator: generator, fps: header.fps)
         header.apply(to: decoder)
+        if let names = header.parameters {
+            let features = header.featureGroups.map { EnvelopeModelFile.FeatureColumn(name: $0, dims: 1) }
+            let registry = ParameterRegistry.live(noiseResolutions: decoder.noiseResolutions, featureGroups: features.map(\.name))
+            let b = ParameterBinding(registry: registry, noiseResolutions: decoder.noiseResolutions, features: features)
+            binding = b
+            order = names.enumerated().compactMap { i, name in registry.index(of: name).map { (i, $0) } }
+            values = registry.parameters.map(\.defaultValue)
+        } else {
+            binding = nil; order = []; values = []
+        }
     }
 
     public func frame(_ k: Int, ws: UnsafeMutablePointer<Float>) {
-        let r = records[min(max(k, 0), frames - 1)]
+        let index = min(max(k, 0), frames - 1)
+        let r = records[index]
+        if let binding, let logged = r.parameters {
+            for (l, i) in order { values[i] = logged[l] }
+            values.withUnsafeBufferPointer { v in
+                binding.applyGains(v.baseAddress!, to: decoder)
+                for g in 0..<3 {
+                    let seed = ParameterBinding.seed(paletteNumber: binding.paletteNumber(v.baseAddress!, group: g), group: g)
+                    if decoder.palette.seeds[g] != seed { decoder.palette.reseed(LayerGroup.allCases[g], seed: seed, generator: generator) }
+                }
+                if binding.isBlackout(v.baseAddress!) { blackFrames.insert(index) }
+            }
+        }
         r.envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, time: r.time ?? Double(r.frame), beat: r.beat, ws: ws) }
     }
 }

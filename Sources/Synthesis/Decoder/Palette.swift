@@ -52,6 +52,14 @@ public final class Palette {
         seeds[group.index] = seed
     }
 
+    /// Swaps in a group's new latents (drawn elsewhere) without freeing anything here: the previous
+    /// latents come back in `latents`, for the caller to release off the frame thread.
+    public func exchange(_ group: LayerGroup, latents new: inout [Float], seed: UInt64) {
+        precondition(new.count == size * wDim)
+        swap(&latents[group.index], &new)
+        seeds[group.index] = seed
+    }
+
     /// K × K Gram matrix of a group's latents (what the self-supervised loss needs of a palette).
     public func gram(_ group: LayerGroup) -> [Double] {
         let l = latents[group.index]

@@ -20,9 +20,10 @@ public struct EnvelopeModelFile: Codable, Equatable {
     public var fps: Double
     public var training: TrainingRecord
 
-    public struct FeatureColumn: Codable, Equatable {
+    public struct FeatureColumn: Codable, Equatable, Sendable {
         public var name: String
         public var dims: Int
+        public init(name: String, dims: Int) { self.name = name; self.dims = dims }
     }
 
     public struct TrainingRecord: Codable, Equatable {

@@ -1,0 +1,260 @@
+import Basics
+import CLiblo
+import Foundation
+import Synchronization
+
+/// The engine's OSC server (liblo, UDP): parameters at `/lvj/<name with slashes>`, commands, the
+/// self-documenting `/lvj/list`, `/lvj/query`, and `/lvj/subscribe` for tablets that want feedback.
+///
+/// liblo parses packets on its own thread and calls `dispatch`, which validates and then only writes
+/// the lock-free `ParameterStore` or queues a command for the main loop: it never blocks the frame
+/// producer. Anything wrong (type, arity, unknown address, NaN/inf, out of range, a sender outside the
+/// allowed networks, a packet liblo cannot parse) is counted and logged at most once a second.
+public final class OSCServer: @unchecked Sendable {
+    /// What the main loop must do (things that touch files, the window or the recorder).
+    public enum Command: Equatable, Sendable {
+        case loadPreset(String), savePreset(String), morphPreset(String, seconds: Double?)
+        case learn(parameter: Int)
+    }
+
+    /// Why a message was ignored.
+    public enum Rejection: String, CaseIterable, Sendable {
+        case unknownAddress = "unknown address", wrongType = "wrong type", wrongArity = "wrong number of arguments"
+        case notFinite = "NaN or infinity", outOfRange = "out of range", badName = "bad preset name"
+        case refusedSender = "sender not allowed", malformed = "malformed packet"
+    }
+
+    public let store: ParameterStore
+    public let port: Int
+    public let filter: NetworkFilter
+    /// Custom addresses (a TouchOSC layout's `/1/fader1`) go here: true if a mapping took it.
+    public var mappedAddress: (@Sendable (String, Double) -> Bool)?
+    private var thread: UnsafeMutableRawPointer?
+    private let commands = Mutex<[Command]>([])
+    private let subscribers = Mutex<[Subscriber]>([])
+    private let counts: UnsafeMutablePointer<Atomic<Int>>
+    private let accepted = Atomic<Int>(0)
+    private let lastLog = Mutex<(time: Double, reported: [Int])>((0, []))
+    /// Where rate-limited problem lines go (stderr by default; tests capture it).
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write($0 + "\n") }
+
+    struct Subscriber { let host: String; let port: Int; let address: UnsafeMutableRawPointer }
+
+    /// Starts listening on `port` (0 picks a free one; `port` then tells which).
+    public init(port: Int, store: ParameterStore, filter: NetworkFilter = .privateNetworks) throws {
+        self.store = store
+        self.filter = filter
+        counts = .allocate(capacity: Rejection.allCases.count)
+        for i in 0..<Rejection.allCases.count { (counts + i).initialize(to: Atomic(0)) }
+        guard let t = lo_server_thread_new_with_proto(port == 0 ? nil : String(port), LO_UDP, oscServerError) else {
+            counts.deinitialize(count: Rejection.allCases.count); counts.deallocate()
+            throw UsageError("cannot listen for OSC on UDP port \(port): it is probably in use (choose another with --osc-port)")
+        }
+        thread = t
+        self.port = Int(lo_server_thread_get_port(t))
+        lo_server_thread_add_method(t, nil, nil, oscHandler, Unmanaged.passUnretained(self).toOpaque())
+        OSCServer.live.withLock { $0.append(Unmanaged.passUnretained(self).toOpaque()) }
+        lo_server_thread_start(t)
+    }
+
+    deinit {
+        stop()
+        counts.deinitialize(count: Rejection.allCases.count); counts.deallocate()
+    }
+
+    /// Stops the server thread and frees liblo's handles.
+    public func stop() {
+        guard let t = thread else { return }
+        lo_server_thread_stop(t)
+        lo_server_thread_free(t)
+        thread = nil
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        OSCServer.live.withLock { $0.removeAll { $0 == me } }
+        subscribers.withLock { list in for s in list { lo_address_free(s.address) }; list = [] }
+    }
+
+    // MARK: What the engine reads
+
+    /// Commands received since the last call (main loop).
+    public func takeCommands() -> [Command] { commands.withLock { c in defer { c = [] }; return c } }
+
+    public func rejected(_ reason: Rejection) -> Int { counts[Rejection.allCases.firstIndex(of: reason)!].load(ordering: .relaxed) }
+    public var totalRejected: Int { Rejection.allCases.reduce(0) { $0 + rejected($1) } }
+    public var acceptedCount: Int { accepted.load(ordering: .relaxed) }
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+
+    // MARK: Feedback
+
+    /// Sends `address value` to every subscriber (feedback of changed values and status).
+    public func broadcast(_ address: String, _ values: [OSCValue]) {
+        subscribers.withLock { list in for s in list { send(to: s.address, address, values) } }
+    }
+
+    private func send(to target: UnsafeMutableRawPointer, _ path: String, _ values: [OSCValue]) {
+        guard let t = thread, let message = lo_message_new() else { return }
+        defer { lo_message_free(message) }
+        for v in values {
+            switch v {
+            case .number(let d): lo_message_add_float(message, Float(d))
+            case .text(let s): lo_message_add_string(message, s)
+            case .bool(let b): if b { lo_message_add_true(message) } else { lo_message_add_false(message) }
+            case .other: break
+            }
+        }
+        lo_send_message_from(target, lo_server_thread_get_server(t), path, message)
+    }
+
+    // MARK: Dispatch (liblo's thread)
+
+    fileprivate func dispatch(path: String, arguments: [OSCValue], source: UnsafeMutableRawPointer?) {
+        let host = source.flatMap { lo_address_get_hostname($0) }.map { String(cString: $0) } ?? ""
+        guard filter.allows(host) else { return reject(.refusedSender, path, from: host) }
+        let reply = { (p: String, v: [OSCValue]) in if let source { self.send(to: source, p, v) } }
+
+        if let index = store.registry.index(ofOSC: path) { return setParameter(index, arguments, path: path) }
+        let parts = path.split(separator: "/").map(String.init)
+        switch (parts.first, parts.count) {
+        case ("lvj", 4) where parts[1] == "palette" && parts[3] == "reseed":
+            guard let i = store.registry.index(of: "\(parts[2]).reseed") else { return reject(.unknownAddress, path, from: host) }
+            guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
+            store.set(i, 1); count()
+        case ("lvj", 3) where parts[1] == "preset":
+            presetCommand(parts[2], arguments, path: path, host: host)
+        case ("lvj", 3) where parts[1] == "record" && (parts[2] == "start" || parts[2] == "stop"):
+            guard arguments.isEmpty, let i = store.registry.index(of: "record") else { return reject(.wrongArity, path, from: host) }
+            store.set(i, parts[2] == "start" ? 1 : 0); count()
+        case ("lvj", 2) where parts[1] == "learn":
+            guard arguments.count == 1, let name = arguments[0].text else { return reject(arguments.count == 1 ? .wrongType : .wrongArity, path, from: host) }
+            guard let i = store.registry.index(of: name) ?? store.registry.index(ofOSC: name) else { return reject(.unknownAddress, path, from: host) }
+            commands.withLock { $0.append(.learn(parameter: i)) }; count()
+        case ("lvj", 2) where parts[1] == "list":
+            for (i, p) in store.registry.parameters.enumerated() {
+                reply("/lvj/param", [.text(p.name), .text(p.typeName), .number(p.minimum), .number(p.maximum), .number(p.defaultValue),
+                                     .number(store.value(i)), .text(p.oscAddress)])
+            }
+            reply("/lvj/list/end", [.number(Double(store.registry.count))]); count()
+        case ("lvj", 2) where parts[1] == "query":
+            guard arguments.count == 1, let name = arguments[0].text else { return reject(arguments.count == 1 ? .wrongType : .wrongArity, path, from: host) }
+            guard let i = store.registry.index(of: name) ?? store.registry.index(ofOSC: name) else { return reject(.unknownAddress, path, from: host) }
+            reply(store.registry[i].oscAddress, [.number(store.value(i))]); count()
+        case ("lvj", 2) where parts[1] == "subscribe" || parts[1] == "unsubscribe":
+            let sourcePort = source.flatMap { lo_address_get_port($0) }.flatMap { Int(String(cString: $0)) }
+            guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
+            let port = arguments.first.map { $0.number() } ?? sourcePort.map(Double.init)
+            guard let port, port.isFinite, (1...65535).contains(Int(port)) else { return reject(.outOfRange, path, from: host) }
+            if parts[1] == "subscribe" { subscribe(host: host, port: Int(port)) } else { unsubscribe(host: host, port: Int(port)) }
+            count()
+        default:
+            if arguments.count == 1, let v = arguments[0].number(), v.isFinite, mappedAddress?(path, v) == true { return count() }
+            reject(.unknownAddress, path, from: host)
+        }
+    }
+
+    private func setParameter(_ index: Int, _ arguments: [OSCValue], path: String) {
+        let p = store.registry[index]
+        if p.kind == .trigger {
+            guard arguments.count <= 1 else { return reject(.wrongArity, path) }
+            store.set(index, 1); return count()
+        }
+        guard arguments.count == 1 else { return reject(.wrongArity, path) }
+        guard let v = arguments[0].number(choices: p.options) else { return reject(.wrongType, path) }
+        guard v.isFinite else { return reject(.notFinite, path) }
+        guard v >= p.minimum && v <= p.maximum else { return reject(.outOfRange, path) }
+        store.set(index, v)
+        count()
+    }
+
+    private func presetCommand(_ verb: String, _ arguments: [OSCValue], path: String, host: String) {
+        guard let name = arguments.first?.text else { return reject(arguments.isEmpty ? .wrongArity : .wrongType, path, from: host) }
+        guard PresetName.problem(name) == nil else { return reject(.badName, path, from: host) }
+        let command: Command
+        switch verb {
+        case "load" where arguments.count == 1: command = .loadPreset(name)
+        case "save" where arguments.count == 1: command = .savePreset(name)
+        case "morph" where arguments.count <= 2:
+            let seconds = arguments.count == 2 ? arguments[1].number() : nil
+            if arguments.count == 2 {
+                guard let seconds else { return reject(.wrongType, path, from: host) }
+                guard seconds.isFinite else { return reject(.notFinite, path, from: host) }
+                guard (0...600).contains(seconds) else { return reject(.outOfRange, path, from: host) }
+            }
+            command = .morphPreset(name, seconds: seconds)
+        case "load", "save", "morph": return reject(.wrongArity, path, from: host)
+        default: return reject(.unknownAddress, path, from: host)
+        }
+        commands.withLock { $0.append(command) }
+        count()
+    }
+
+    private func subscribe(host: String, port: Int) {
+        subscribers.withLock { list in
+            guard !list.contains(where: { $0.host == host && $0.port == port }), list.count < 32,
+                  let address = lo_address_new(host, String(port)) else { return }
+            list.append(Subscriber(host: host, port: port, address: address))
+        }
+    }
+
+    private func unsubscribe(host: String, port: Int) {
+        subscribers.withLock { list in
+            for s in list where s.host == host && s.port == port { lo_address_free(s.address) }
+            list.removeAll { $0.host == host && $0.port == port }
+        }
+    }
+
+    private func count() { accepted.wrappingAdd(1, ordering: .relaxed) }
+
+    fileprivate func reject(_ reason: Rejection, _ path: String, from host: String = "") {
+        let i = Rejection.allCases.firstIndex(of: reason)!
+        counts[i].wrappingAdd(1, ordering: .relaxed)
+        // Rate limit: one line a second at most, with the counts since the last line.
+        let now = Date().timeIntervalSince1970
+        let line: String? = lastLog.withLock { state in
+            guard now - state.time >= 1 else { return nil }
+            let totals = Rejection.allCases.map { rejected($0) }
+            let previous = state.reported.isEmpty ? [Int](repeating: 0, count: totals.count) : state.reported
+            state = (now, totals)
+            let summary = zip(Rejection.allCases, zip(totals, previous)).filter { $0.1.0 > $0.1.1 }
+                .map { "\($0.1.0 - $0.1.1) \($0.0.rawValue)" }.joined(separator: ", ")
+            return "OSC: ignored \(path.prefix(64))\(host.isEmpty ? "" : " from \(host)") (\(reason.rawValue)); since the last report: \(summary)"
+        }
+        if let line { log(line) }
+    }
+
+    // liblo's error handler has no context pointer: problems go to every live server.
+    static let live = Mutex<[UnsafeMutableRawPointer]>([])
+    fileprivate static func malformed() {
+        live.withLock { servers in
+            for s in servers { Unmanaged<OSCServer>.fromOpaque(s).takeUnretainedValue().reject(.malformed, "(packet)") }
+        }
+    }
+}
+
+private func oscServerError(_ number: Int32, _ message: UnsafePointer<CChar>?, _ path: UnsafePointer<CChar>?) {
+    OSCServer.malformed()
+}
+
+private func oscHandler(_ path: UnsafePointer<CChar>?, _ types: UnsafePointer<CChar>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<lo_arg>?>?,
+                        _ argc: Int32, _ message: lo_message?, _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guard let user, let path else { return 0 }
+    let server = Unmanaged<OSCServer>.fromOpaque(user).takeUnretainedValue()
+    var arguments: [OSCValue] = []
+    if let types, let argv {
+        for i in 0..<Int(argc) {
+            guard let arg = argv[i] else { continue }
+            let tag = UInt8(bitPattern: types[i])
+            switch tag {
+            case UInt8(ascii: "f"): arguments.append(.number(Double(arg.pointee.f)))
+            case UInt8(ascii: "d"): arguments.append(.number(arg.pointee.d))
+            case UInt8(ascii: "i"): arguments.append(.number(Double(arg.pointee.i)))
+            case UInt8(ascii: "h"): arguments.append(.number(Double(arg.pointee.h)))
+            case UInt8(ascii: "T"): arguments.append(.bool(true))
+            case UInt8(ascii: "F"): arguments.append(.bool(false))
+            case UInt8(ascii: "s"), UInt8(ascii: "S"):
+                arguments.append(.text(UnsafeRawPointer(arg).withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }))
+            default: arguments.append(.other(Character(UnicodeScalar(tag))))
+            }
+        }
+    }
+    server.dispatch(path: String(cString: path), arguments: arguments, source: message.flatMap { lo_message_get_source($0) })
+    return 0
+}

@@ -1,0 +1,149 @@
+import Basics
+import Control
+import Foundation
+import StyleGAN
+import Synthesis
+
+/// The control side of the engine, driven by the main loop: OSC commands (presets, learn), preset
+/// recall and morphs, palette changes, feedback to subscribed tablets. Parameters themselves go
+/// straight from the OSC and MIDI threads into the lock-free store; this class handles what takes
+/// files, the mapping network or the network.
+public final class EngineControl {
+    public let store: ParameterStore
+    public let producer: FrameProducer
+    public let presets: PresetLibrary
+    public let osc: OSCServer?
+    public let modelName: String
+    public let envelopeName: String?
+    /// The preset recalled last (HUD), and the latest message for the HUD (errors, "saved …").
+    public private(set) var presetName = "default"
+    public private(set) var message: String?
+    /// Set when a key or OSC asked to learn: the parameter waiting for a control to move.
+    public var learnPrompt: String? { learning.map { "MIDI learn: move a control for \(store.registry[$0].name)" } }
+    public private(set) var learning: Int?
+    /// Called when learn is armed (MIDI side) — set by whoever owns the MIDI input.
+    public var onLearn: ((Int) -> Void)?
+    private let generator: Generator
+    private var sentValues: [Double]
+    private var touchedValues: [Double]
+    /// The parameter a controller moved most recently (the L key learns for it).
+    public private(set) var lastTouched: Int?
+    private var lastFeedback = 0.0, lastStatus = 0.0
+    private var seenPalette: [Int]
+    private var seenReseed: [Int]
+
+    public init(producer: FrameProducer, generator: Generator, presets: PresetLibrary, osc: OSCServer?, modelName: String, envelopeName: String?) {
+        self.producer = producer
+        store = producer.parameters
+        self.generator = generator
+        self.presets = presets
+        self.osc = osc
+        self.modelName = modelName
+        self.envelopeName = envelopeName
+        sentValues = (0..<producer.parameters.registry.count).map { producer.parameters.value($0) }
+        touchedValues = sentValues
+        seenPalette = (0..<3).map { producer.parameters.serial(producer.binding.paletteIndex(group: $0)) }
+        seenReseed = (0..<3).map { producer.parameters.serial(producer.binding.reseedIndex(group: $0)) }
+    }
+
+    /// One main-loop turn: commands, palette changes, feedback. `status` feeds `/lvj/status/*`.
+    public func poll(now: Double, status: (fps: Double, correlation: Double?, bpm: Double, recording: Bool)) {
+        for command in osc?.takeCommands() ?? [] { perform(command) }
+        followPalettes()
+        _ = producer.takeRetiredPalette()            // released here, on the main thread
+        for i in 0..<store.registry.count {
+            let v = store.value(i)
+            if v != touchedValues[i] { touchedValues[i] = v; if store.registry[i].kind == .continuous { lastTouched = i } }
+        }
+        guard let osc, osc.subscriberCount > 0 else { return }
+        if now - lastFeedback >= 0.05 {              // changed values, at most 20 times a second
+            lastFeedback = now
+            for i in 0..<store.registry.count where store.registry[i].kind != .trigger {
+                let v = store.value(i)
+                if v != sentValues[i] { sentValues[i] = v; osc.broadcast(store.registry[i].oscAddress, [.number(v)]) }
+            }
+        }
+        if now - lastStatus >= 0.5 {
+            lastStatus = now
+            osc.broadcast("/lvj/status/fps", [.number(status.fps)])
+            osc.broadcast("/lvj/status/correlation", [.number(status.correlation ?? 0)])
+            osc.broadcast("/lvj/status/bpm", [.number(status.bpm)])
+            osc.broadcast("/lvj/status/recording", [.number(status.recording ? 1 : 0)])
+            osc.broadcast("/lvj/status/preset", [.text(presetName)])
+        }
+    }
+
+    public func perform(_ command: OSCServer.Command) {
+        switch command {
+        case .loadPreset(let name): recall(name, morph: 0)
+        case .morphPreset(let name, let seconds): recall(name, morph: seconds ?? store.value("morph.time") ?? 4)
+        case .savePreset(let name): save(name)
+        case .learn(let parameter): arm(learn: parameter)
+        }
+    }
+
+    /// Recalls a preset by name (OSC, number keys, program change); a bad file changes nothing.
+    public func recall(_ name: String, morph: Double) {
+        do {
+            let preset = try presets.load(name, registry: store.registry)
+            preset.apply(to: store, morph: morph)
+            presetName = preset.name
+            var note = morph > 0 ? String(format: "morphing to %@ over %.1f s", preset.name, morph) : "preset \(preset.name)"
+            if let m = preset.model, m != modelName { note += " (made with model \(m); running \(modelName))" }
+            say(note)
+        } catch {
+            say("preset not loaded: \(error)")
+        }
+    }
+
+    public func recall(slot: Int, morph: Double = 0) {
+        guard let name = presets.name(ofSlot: slot) else { return say("no preset in slot \(slot)") }
+        recall(name, morph: morph)
+    }
+
+    public func save(_ name: String) {
+        do {
+            let path = try presets.path(of: name)
+            try Preset.capture(name: name, store: store, model: modelName, envelope: envelopeName).save(path: path)
+            presetName = name
+            say("saved preset \(name)")
+        } catch {
+            say("preset not saved: \(error)")
+        }
+    }
+
+    public func arm(learn parameter: Int) {
+        learning = parameter
+        onLearn?(parameter)
+    }
+
+    /// Learn finished (or was cancelled).
+    public func learned(_ text: String?) {
+        learning = nil
+        if let text { say(text) }
+    }
+
+    public func say(_ text: String) {
+        message = text
+        FileHandle.standardError.write(text + "\n")
+    }
+
+    /// Palette numbers changed (a preset, OSC, MIDI) or a reseed fired: draw the new latents here and
+    /// hand them to the producer, which swaps them in at its next frame.
+    private func followPalettes() {
+        for g in 0..<3 {
+            let r = producer.binding.reseedIndex(group: g)
+            if store.serial(r) != seenReseed[g] {
+                seenReseed[g] = store.serial(r)
+                store.set(producer.binding.paletteIndex(group: g), Double(Int.random(in: 1...9999)))
+            }
+            let p = producer.binding.paletteIndex(group: g)
+            guard store.serial(p) != seenPalette[g] else { continue }
+            seenPalette[g] = store.serial(p)
+            let seed = ParameterBinding.seed(paletteNumber: Int(store.value(p)), group: g)
+            guard seed != producer.paletteSeeds[g] else { continue }
+            let latents = Palette.draw(generator: generator, size: producer.paletteSize, seed: seed)
+            producer.change(palette: .init(group: g, latents: latents, seed: seed))
+        }
+    }
+}
