@@ -233,7 +233,7 @@ struct LiveCommand: ParsableCommand {
         }
         let folder = try presets ?? ShippedFiles.locate("Presets")
         return EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: folder), osc: server,
-                             modelName: generator.label, envelopeName: (envelope as NSString).lastPathComponent)
+                             modelName: generator.untrained ? "default" : generator.label, envelopeName: (envelope as NSString).lastPathComponent)
     }
 
     func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double]),

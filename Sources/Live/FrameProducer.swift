@@ -54,6 +54,8 @@ public final class FrameProducer: @unchecked Sendable {
     private static let tempoAt = CausalLayout.offset(of: "tempo")!, rmsAt = CausalLayout.offset(of: "rms")!
     private static let onsetAt = CausalLayout.offset(of: "onsets")!, pulseAt = CausalLayout.offset(of: "pulse")!
     private static let chromaAt = CausalLayout.offset(of: "chroma")!
+    /// `LayerGroup.allCases` builds a new array on every call; this one is built once.
+    private static let groups = LayerGroup.allCases
     /// Frame times of every frame (ms), preallocated for `maxFrames`, for the summary's percentiles.
     private let frameTimes: UnsafeMutablePointer<Double>
     /// Audio-to-frame latency of every frame (ms), likewise.
@@ -72,11 +74,12 @@ public final class FrameProducer: @unchecked Sendable {
     public let binding: ParameterBinding
     private let follower: ParameterFollower
     private let neutral: UnsafeMutablePointer<Double>
-    private let held: UnsafeMutablePointer<Double>
-    private var heldBeat = 0.0, heldTime = 0.0, wasFrozen = false
     /// A group's new palette latents drawn on the main thread, waiting to be swapped in; and the
     /// replaced latents, waiting for the main thread to release them (nothing is freed here).
-    public struct PaletteChange { public var group: Int; public var latents: [Float]; public var seed: UInt64 }
+    public struct PaletteChange {
+        public var group: Int, latents: [Float], seed: UInt64
+        public init(group: Int, latents: [Float], seed: UInt64) { self.group = group; self.latents = latents; self.seed = seed }
+    }
     private let paletteExchange = Mutex<(pending: PaletteChange?, retired: [Float]?)>((nil, nil))
 
     public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
@@ -86,7 +89,6 @@ public final class FrameProducer: @unchecked Sendable {
         binding = ParameterBinding(registry: self.parameters.registry, noiseResolutions: decoder.noiseResolutions, features: network.features)
         follower = ParameterFollower(store: self.parameters)
         neutral = .allocate(capacity: network.shape.outputs); neutral.initialize(repeating: 0, count: network.shape.outputs)
-        held = .allocate(capacity: network.shape.outputs); held.initialize(repeating: 0, count: network.shape.outputs)
         self.source = source
         self.generator = generator
         self.decoder = decoder
@@ -111,7 +113,7 @@ public final class FrameProducer: @unchecked Sendable {
     deinit {
         stop()
         audio.deallocate(); row.deallocate(); z.deallocate(); envelopes.deallocate(); ws.deallocate(); image.deallocate()
-        frameTimes.deallocate(); latencies.deallocate(); neutral.deallocate(); held.deallocate()
+        frameTimes.deallocate(); latencies.deallocate(); neutral.deallocate()
     }
 
     public var snapshot: ProducerStats { stats.withLock { $0 } }
@@ -124,8 +126,13 @@ public final class FrameProducer: @unchecked Sendable {
 
     public var paletteSize: Int { decoder.palette.size }
 
+    /// A parameter's value as the decoder gets it now (ramped). Read it on the producer's thread, or
+    /// while the producer is stopped (tests).
+    public func currentValue(_ name: String) -> Double? { parameters.registry.index(of: name).map { follower[$0] } }
+
     /// The palette numbers the decoder draws with now (deep, middle, shallow seeds).
-    public var paletteSeeds: [UInt64] { paletteExchange.withLock { _ in decoder.palette.seeds } }
+    /// (A fresh array: sharing the palette's own storage would make the producer's next write copy it.)
+    public var paletteSeeds: [UInt64] { paletteExchange.withLock { _ in (0..<3).map { decoder.palette.seeds[$0] } } }
     public var isFinished: Bool { done.load(ordering: .acquiring) }
 
     public func start() {
@@ -162,26 +169,21 @@ public final class FrameProducer: @unchecked Sendable {
         let bpm = Double(row[Self.tempoAt])
         // Musical time: beats and the noise loop advance with the music and stand still in silence.
         let rms = Double(row[Self.rmsAt])
-        var beat = beats.tick(bpm: bpm, rms: rms)
-        var time = musicalTime
+        let beat = beats.tick(bpm: bpm, rms: rms)
+        let time = musicalTime
         musicalTime += BeatClock.activity(rms: rms)
-        // Freeze holds what the decoder gets (envelopes, beat, time) while the analysis and the network
-        // run on underneath, so unfreezing lands on the music as it is now.
+        // Freeze holds the picture: no decode, no render, the last image is shown again, while the
+        // analysis and the network run on underneath so unfreezing lands on the music as it is now.
         let frozen = binding.isFrozen(values)
-        var drive = binding.isSynthOff(values) ? UnsafePointer(neutral) : UnsafePointer(envelopes)
-        if frozen {
-            if !wasFrozen { held.update(from: drive, count: runner.shape.outputs); heldBeat = beat; heldTime = time }
-            drive = UnsafePointer(held); beat = heldBeat; time = heldTime
-        }
-        wasFrozen = frozen
-        decoder.decode(drive, time: time, beat: beat, ws: ws)
+        let drive = binding.isSynthOff(values) ? UnsafePointer(neutral) : UnsafePointer(envelopes)
+        if !frozen { decoder.decode(drive, time: time, beat: beat, ws: ws) }
         let position = extractor.samplesConsumed
         log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, time: time, envelopes: drive, parameters: values) }
         let r = generator.architecture.imgResolution
         if binding.isBlackout(values) {
             latest.drawing.update(repeating: 0, count: r * r * 3)
         } else {
-            generator.synthesize(ws: ws, noise: .custom, into: image)
+            if !frozen { generator.synthesize(ws: ws, noise: .custom, into: image) }
             ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
         }
         latest.drawingRow.update(from: row, count: CausalLayout.width)
@@ -211,7 +213,7 @@ public final class FrameProducer: @unchecked Sendable {
         _ = paletteExchange.withLock { e in
             guard var change = e.pending else { return }
             e.pending = nil
-            decoder.palette.exchange(LayerGroup.allCases[change.group], latents: &change.latents, seed: change.seed)
+            decoder.palette.exchange(Self.groups[change.group], latents: &change.latents, seed: change.seed)
             e.retired = change.latents
         }
     }

@@ -37,9 +37,12 @@ public final class Replay: FrameSynthesizer {
         }
     }
 
+    /// Frozen frames leave `ws` and the noise maps as the previous frame set them (the renderer reuses
+    /// its buffer), exactly as the stage showed the held picture.
     public func frame(_ k: Int, ws: UnsafeMutablePointer<Float>) {
         let index = min(max(k, 0), frames - 1)
         let r = records[index]
+        var frozen = false
         if let binding, let logged = r.parameters {
             for (l, i) in order { values[i] = logged[l] }
             values.withUnsafeBufferPointer { v in
@@ -49,8 +52,10 @@ public final class Replay: FrameSynthesizer {
                     if decoder.palette.seeds[g] != seed { decoder.palette.reseed(LayerGroup.allCases[g], seed: seed, generator: generator) }
                 }
                 if binding.isBlackout(v.baseAddress!) { blackFrames.insert(index) }
+                frozen = binding.isFrozen(v.baseAddress!) && k > 0
             }
         }
+        if frozen { return }
         r.envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, time: r.time ?? Double(r.frame), beat: r.beat, ws: ws) }
     }
 }

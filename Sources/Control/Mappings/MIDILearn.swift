@@ -145,13 +145,20 @@ public final class MIDILearn {
             return finished(lines)
         }
 
-        // `controls:` with nothing, `~` or `[]`: make it a block list.
-        let keyText = lines[keyLineNumber - 1]
-        if controls.sequence != nil || !(controls.scalar?.string.isEmpty ?? true) {
-            // Keep the key and any comment; drop the `[]` / `~` / `null` value.
-            let indent = keyText.prefix { $0 == " " }
-            let comment = keyText.range(of: " #").map { String(keyText[$0.lowerBound...]) } ?? ""
-            lines[keyLineNumber - 1] = indent + "controls:" + comment
+        // `controls:` with nothing, `~` or `[]`: make it a block list by cutting the value out of
+        // its line (anything after it, such as a comment, stays).
+        let valueText = controls.sequence != nil ? "[]" : (controls.scalar?.string ?? "")
+        if !valueText.isEmpty, let column = controls.mark?.column, controls.mark?.line == keyLineNumber {
+            var scalars = Array(lines[keyLineNumber - 1].unicodeScalars)
+            let start = column - 1, end = min(scalars.count, start + valueText.unicodeScalars.count)
+            if start >= 0, start < end, String(String.UnicodeScalarView(scalars[start..<end])) == valueText {
+                scalars.removeSubrange(start..<end)
+                var line = String(String.UnicodeScalarView(scalars))
+                while line.hasSuffix(" ") { line.removeLast() }
+                lines[keyLineNumber - 1] = line
+            } else {
+                throw MappingError(file: file, line: keyLineNumber, field: "controls", "MIDI learn cannot turn this value into a list; write `controls:` with entries below it")
+            }
         }
         lines.insert(contentsOf: render(entry, registry: registry, prefix: prefix), at: keyLineNumber)
         return finished(lines)

@@ -218,7 +218,19 @@ struct MappingParser {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return fail(line: mark.line, "yaml", "not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return fail(line: context.mark.line, duplicates.first ?? "yaml", "key given twice")
+            // Yams points at the first occurrence; the one to delete is usually the second, at the
+            // same indentation further down.
+            let key = duplicates.first ?? "yaml"
+            let lines = context.text.components(separatedBy: "\n")
+            let indent = context.mark.column - 1
+            for n in context.mark.line..<lines.count {
+                let line = lines[n].unicodeScalars
+                guard line.count > indent, line.prefix(indent).allSatisfy({ $0 == " " }) else { continue }
+                if String(String.UnicodeScalarView(line.dropFirst(indent))).hasPrefix(key + ":") {
+                    return fail(line: n + 1, key, "key given twice (first on line \(context.mark.line))")
+                }
+            }
+            return fail(line: context.mark.line, key, "key given twice")
         default:
             return fail(line: 1, "yaml", "not valid YAML: \(error)")
         }
@@ -370,7 +382,7 @@ struct MappingParser {
         }
         switch kind {
         case "cc": return .cc(channel: channel, controller: try int(value, "cc", 0...127))
-        case "cc14": return .cc14(channel: channel, controller: try int(value, "cc14", 0...31))
+        case "cc14": return .cc14(channel: channel, controller: try int(value, "cc14", 0...31, extra: " (the MSB controller; its LSB is that + 32)"))
         case "note": return .note(channel: channel, note: try int(value, "note", 0...127))
         case "program":
             if value.scalar?.string == "any" { return .program(channel: channel, number: nil) }

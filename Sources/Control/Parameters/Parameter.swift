@@ -78,7 +78,7 @@ public struct Parameter: Sendable, Equatable {
         }
     }
 
-    static func short(_ v: Double) -> String {
+    public static func short(_ v: Double) -> String {
         let s = String(format: "%.4g", v)
         return s
     }
