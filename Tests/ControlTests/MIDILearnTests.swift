@@ -172,6 +172,15 @@ final class MIDILearnTests: XCTestCase {
             """)
         XCTAssertTrue(try Mapping.load(path: path, registry: registry).entries[0].sameBinding(as: entry))
 
+        try "# started by hand\nname: x\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try MIDILearn.append(entry, registry: registry, toFile: path)
+        XCTAssertEqual(try read(path), "# started by hand\nname: x\ncontrols:\n  - midi: {pitchbend: true}\n    param: psi\n"
+                       + "    range: [0.5, 1.25]\n    curve: log\n    invert: true\n", "a file with only a name gets its list")
+
+        try "name: x\nextra: 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MIDILearn.append(entry, registry: registry, toFile: path), "the result is checked before writing")
+        XCTAssertEqual(try read(path), "name: x\nextra: 1\n")
+
         let broken = "name: x\ncontrols:\n  - midi: {cc: 1}\n    param: nope\n"
         try broken.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try MIDILearn.append(entry, registry: registry, toFile: path)) { e in

@@ -98,8 +98,6 @@ public final class MIDILearn {
 
     /// The file's text with the entry written in. Works on lines, so what is not rewritten is kept.
     static func edited(_ text: String, with entry: Mapping.Entry, file: String, registry: ParameterRegistry) throws -> String {
-        // The file must load as it is: appending to a broken file would hide its error.
-        let mapping = try Mapping.load(yaml: text, name: file, registry: registry)
         let parser = MappingParser(file: file, registry: registry)
         let root = try parser.compose(text)
         guard let top = root.mapping, top.style != .flow else {
@@ -114,12 +112,14 @@ public final class MIDILearn {
         }
 
         guard let (key, controls) = keyLine("controls") else {
-            // No list yet: add one at the end.
+            // A file with just its name: start the list at the end (the result is checked by the caller).
             if lines.last == "" { lines.removeLast() }
             lines.append("controls:")
             lines += render(entry, registry: registry, prefix: prefix)
-            return lines.joined(separator: "\n") + "\n"
+            return finished(lines)
         }
+        // Otherwise the file must load as it is: editing a broken file would hide its error.
+        let mapping = try Mapping.load(yaml: text, name: file, registry: registry)
         let keyLineNumber = key.mark?.line ?? 1
 
         if let list = controls.sequence, !list.isEmpty {

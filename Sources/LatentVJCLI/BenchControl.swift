@@ -1,0 +1,104 @@
+import ArgumentParser
+import AudioIn
+import Basics
+import Control
+import Foundation
+import Live
+import StyleGAN
+import Synthesis
+
+struct BenchControl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "control",
+        abstract: "Latency from an OSC message arriving to its value reaching the decoder, in frames and milliseconds.",
+        discussion: """
+        Runs the frame producer on the demo track at the network's frame rate with the OSC server on a free \
+        loopback port; a second thread sends /lvj/psi at random moments through liblo. For each message: the time \
+        from sending to the start of the frame whose decoder input holds the new value, in milliseconds and in frame \
+        periods (goal: the next frame, at most 1 period). Also reports the same for a value set straight into the \
+        parameter store (what the MIDI thread does).
+        """)
+
+    @Option(help: "Messages to send.")
+    var messages = 100
+
+    @OptionGroup var model: ModelOption
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/default.envelope"))
+            let generator = try Generator(weights: model.load())
+            let fps = network.fps
+            let decoder = try DecoderSetup().makeDecoder(generator: generator, fps: fps)
+            let producer = try FrameProducer(source: FilePlayback(clip: DemoTrack.render(), loops: true), generator: generator,
+                                             network: network, decoder: decoder, fps: fps)
+            producer.parameters.set("control.smoothing", 0)          // measure arrival, not the anti-zipper ramp
+            let server = try OSCServer(port: 0, store: producer.parameters, filter: try NetworkFilter(cidrs: ["127.0.0.1/32"]))
+            let client = try OSCClient(port: server.port)
+            let period = 1 / fps
+            let progress = Progress("bench control", total: Double(2 * messages), enabled: !json)
+
+            func measure(viaOSC: Bool) -> (ms: [Double], ticks: [Int]) {
+                var ms: [Double] = [], ticks: [Int] = []
+                let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+                for k in 0..<messages {
+                    let value = k % 2 == 0 ? 0.5 : 0.75
+                    // Send at a random moment within a frame period, from another thread.
+                    let sent = Synchronization_Double()
+                    let delay = Double.random(in: 0..<period)
+                    let sender = Thread {
+                        usleep(UInt32(delay * 1e6))
+                        sent.store(clock())
+                        if viaOSC { client.send("/lvj/psi", [.number(value)]) } else { producer.parameters.set("psi", value) }
+                    }
+                    sender.start()
+                    var tick = 0
+                    var applied: Double?
+                    let start = clock()
+                    while applied == nil && tick < 30 {
+                        let frameStart = clock()
+                        producer.produceFrame()
+                        if let v = producer.currentValue("psi"), abs(v - value) < 1e-6, sent.load() > 0 {
+                            applied = frameStart; break
+                        }
+                        tick += 1
+                        let next = start + Double(tick) * period
+                        let now = clock()
+                        if next > now { usleep(UInt32((next - now) * 1e6)) }
+                    }
+                    if let applied { ms.append(max(0, applied - sent.load()) * 1000); ticks.append(tick) }
+                    progress.update(Double((viaOSC ? 0 : messages) + k + 1))
+                }
+                return (ms, ticks)
+            }
+            let osc = measure(viaOSC: true)
+            let direct = measure(viaOSC: false)
+            progress.finish()
+            func summary(_ r: (ms: [Double], ticks: [Int])) -> [String: Any] {
+                ["received": r.ms.count, "ms_p50": Statistics.percentile(r.ms, 0.5), "ms_p99": Statistics.percentile(r.ms, 0.99),
+                 "ms_max": r.ms.max() ?? 0, "frames_max": (r.ms.max() ?? 0) / (1000 * period),
+                 "within_one_frame": Double(r.ms.filter { $0 <= 1000 * period + 1 }.count) / Double(max(1, r.ms.count))]
+            }
+            let result: [String: Any] = ["fps": fps, "frame_ms": 1000 * period, "messages": messages,
+                                         "osc": summary(osc), "store": summary(direct), "osc_rejected": server.totalRejected]
+            if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
+            for (name, r) in [("OSC message (liblo, loopback)", osc), ("store set (as the MIDI thread)", direct)] {
+                let s = summary(r)
+                print(String(format: "%@: %d/%d arrived; send→decoder p50 %.1f ms, p99 %.1f ms, max %.1f ms = %.2f frames; %.0f%% within one frame (%.1f ms, +1 ms)",
+                             name, r.ms.count, messages, s["ms_p50"] as! Double, s["ms_p99"] as! Double, s["ms_max"] as! Double,
+                             s["frames_max"] as! Double, 100 * (s["within_one_frame"] as! Double), 1000 * period))
+            }
+        }
+    }
+}
+
+/// A Double shared between the sender thread and the bench loop.
+final class Synchronization_Double: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0.0
+    func store(_ v: Double) { lock.lock(); value = v; lock.unlock() }
+    func load() -> Double { lock.lock(); defer { lock.unlock() }; return value }
+}
