@@ -72,7 +72,7 @@ let package = Package(
 
         // Test support: counts heap allocations per thread (real-time contract tests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .target(name: "TestServers", path: "Tests/TestServers"),
+        .target(name: "TestServers", dependencies: ["CJack"], path: "Tests/TestServers"),
 
         .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics", "AllocationCounter", "TestServers"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],

@@ -91,6 +91,12 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Preset to start with.")
     var preset: String?
 
+    @Option(help: "Mapping file for MIDI (and custom OSC addresses); learned bindings are saved in it (default: Mappings/nanokontrol2.yaml).")
+    var mapping: String?
+
+    @Flag(help: "Also take MIDI from the ALSA sequencer (port latentvj:midi_in; needs /dev/snd/seq).")
+    var alsaMidi = false
+
     @Option(help: "Record the set (frames and audio in sync) to this Matroska file; R toggles recording.")
     var record: String?
 
@@ -113,7 +119,7 @@ struct LiveCommand: ParsableCommand {
             }
             let recording = RecordingControl(base: record ?? "latentvj-set.mkv", producer: producer, width: generator.architecture.imgResolution,
                                              fps: fps, sampleRate: source.sampleRate)
-            let control = try makeControl(producer: producer, generator: generator, envelope: path)
+            let control = try makeControl(producer: producer, generator: generator, envelope: path, source: source)
             recording.logHeader = { [audio] in
                 PerformanceLog.Header(decoder: decoder, setup: setup, fps: fps, sampleRate: source.sampleRate,
                                       audio: audio.map { URL(fileURLWithPath: $0).path }, model: generator.label, centreSeconds: 8,
@@ -175,6 +181,8 @@ struct LiveCommand: ParsableCommand {
                 usleep(headless ? 100_000 : 4_000)
             }
             if let screenshot, let window { try saveScreenshot(window, to: screenshot) }
+            control.midi?.stop()
+            control.osc?.stop()
             producer.stop()
             while !producer.isFinished && producer.thread != nil { usleep(10_000) }
             recording.finish()
@@ -223,7 +231,7 @@ struct LiveCommand: ParsableCommand {
     func flip(_ store: ParameterStore, _ name: String) { store.set(name, (store.value(name) ?? 0) >= 0.5 ? 0 : 1) }
 
     /// The OSC server and the control side (presets, palettes, feedback, learn).
-    func makeControl(producer: FrameProducer, generator: Generator, envelope: String) throws -> EngineControl {
+    func makeControl(producer: FrameProducer, generator: Generator, envelope: String, source: AudioSource) throws -> EngineControl {
         var server: OSCServer?
         if !noOsc {
             let filter: NetworkFilter
@@ -232,8 +240,34 @@ struct LiveCommand: ParsableCommand {
             FileHandle.standardError.write("OSC: listening on UDP port \(server!.port) (allowed: \(filter)); send /lvj/list for the namespace\n")
         }
         let folder = try presets ?? ShippedFiles.locate("Presets")
-        return EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: folder), osc: server,
-                             modelName: generator.untrained ? "default" : generator.label, envelopeName: (envelope as NSString).lastPathComponent)
+        let control = EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: folder), osc: server,
+                                    modelName: generator.untrained ? "default" : generator.label, envelopeName: (envelope as NSString).lastPathComponent)
+        control.midi = try makeMIDI(store: producer.parameters, source: source)
+        return control
+    }
+
+    /// MIDI from JACK's midi_in (when the engine is a JACK client) and, if asked, the ALSA sequencer; one
+    /// mapping router for both. A broken mapping file is an error at start (file, line, field).
+    func makeMIDI(store: ParameterStore, source: AudioSource) throws -> MIDIControl? {
+        let path = try mapping ?? ShippedFiles.locate("Mappings/nanokontrol2.yaml")
+        let midi = try MIDIControl(store: store, mappingPath: path)
+        var inputs: [String] = []
+        if let jack = source as? JACKSource {
+            midi.add { jack.input.readMIDI().map(\.bytes) }
+            inputs.append("JACK \(jack.input.clientName):midi_in")
+        }
+        if alsaMidi {
+            do {
+                let alsa = try ALSASequencer()
+                midi.add { alsa.read() }
+                inputs.append("ALSA sequencer port \(alsa.port)")
+            } catch {
+                FileHandle.standardError.write("\(error)\n")
+            }
+        }
+        FileHandle.standardError.write("MIDI: \(inputs.isEmpty ? "no input (start JACK, or --alsa-midi)" : inputs.joined(separator: ", ")); mapping \(midi.mappingName) (\(midi.entryCount) controls, \((path as NSString).lastPathComponent))\n")
+        midi.start()
+        return midi
     }
 
     func hud(_ s: ProducerStats, source: AudioSource, generator: Generator, correlation: (value: Double?, history: [Double]),

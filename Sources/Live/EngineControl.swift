@@ -21,8 +21,10 @@ public final class EngineControl {
     /// Set when a key or OSC asked to learn: the parameter waiting for a control to move.
     public var learnPrompt: String? { learning.map { "MIDI learn: move a control for \(store.registry[$0].name)" } }
     public private(set) var learning: Int?
-    /// Called when learn is armed (MIDI side) — set by whoever owns the MIDI input.
-    public var onLearn: ((Int) -> Void)?
+    /// The MIDI side (mapping router, learn), when there is a MIDI input.
+    public var midi: MIDIControl? {
+        didSet { if let midi { osc?.mappedAddress = { [weak midi] address, value in midi?.handle(osc: address, value: value) ?? false } } }
+    }
     private let generator: Generator
     private var sentValues: [Double]
     private var touchedValues: [Double]
@@ -49,6 +51,11 @@ public final class EngineControl {
     /// One main-loop turn: commands, palette changes, feedback. `status` feeds `/lvj/status/*`.
     public func poll(now: Double, status: (fps: Double, correlation: Double?, bpm: Double, recording: Bool)) {
         for command in osc?.takeCommands() ?? [] { perform(command) }
+        if let midi {
+            let (slots, learned) = midi.takePending()
+            for slot in slots { recall(slot: slot) }
+            for text in learned { self.learned(text) }
+        }
         followPalettes()
         _ = producer.takeRetiredPalette()            // released here, on the main thread
         for i in 0..<store.registry.count {
@@ -113,12 +120,14 @@ public final class EngineControl {
     }
 
     public func arm(learn parameter: Int) {
+        guard let midi else { return say("MIDI learn needs a MIDI input (JACK: latentvj:midi_in)") }
         learning = parameter
-        onLearn?(parameter)
+        midi.arm(learn: parameter)
     }
 
-    /// Learn finished (or was cancelled).
+    /// Learn finished (or was cancelled: `text` says which).
     public func learned(_ text: String?) {
+        if learning != nil && midi?.learning != nil { midi?.cancelLearn() }
         learning = nil
         if let text { say(text) }
     }

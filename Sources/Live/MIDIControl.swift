@@ -1,0 +1,139 @@
+import AudioIn
+import Basics
+import Control
+import Foundation
+import Synchronization
+
+/// The control thread for MIDI (spec "Threads": control): every millisecond it takes what the JACK
+/// MIDI port (and the ALSA sequencer, where there is one) received, turns it into `MIDIMessage`s and
+/// hands them to MIDI learn or the mapping router, which write the lock-free parameter store. OSC
+/// addresses that a mapping file binds come here too (from liblo's thread), so one router serves both.
+public final class MIDIControl: @unchecked Sendable {
+    public typealias ByteSource = () -> [[UInt8]]
+
+    public let store: ParameterStore
+    /// The active mapping file: loaded at start, reloaded after learn (`reload()` also picks up edits).
+    public let mappingPath: String?
+    private let router: Mutex<MappingRouter>
+    private let learn: MIDILearn
+    private var sources: [ByteSource] = []
+    private var thread: Thread?
+    private let stopFlag = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    /// What the main loop must act on: preset slots from program changes, learn results. A class, so
+    /// the router's program-change closure can hold it before `self` exists.
+    private final class Pending: @unchecked Sendable {
+        let value = Mutex<(slots: [Int], learned: [String])>(([], []))
+    }
+    private let pending = Pending()
+    private let counters = Mutex<(messages: Int, garbage: Int)>((0, 0))
+
+    /// Loads the mapping (an error names file, line and field; the engine then runs without it).
+    public init(store: ParameterStore, mappingPath: String?) throws {
+        self.store = store
+        self.mappingPath = mappingPath
+        learn = MIDILearn(registry: store.registry)
+        let mapping = try mappingPath.map { try Self.loadOrEmpty($0, registry: store.registry) } ?? Mapping(name: "none", entries: [])
+        let pending = self.pending
+        router = Mutex(MappingRouter(mapping: mapping, store: store, onProgram: { slot in pending.value.withLock { $0.slots.append(slot) } }))
+    }
+
+    private static func loadOrEmpty(_ path: String, registry: ParameterRegistry) throws -> Mapping {
+        FileManager.default.fileExists(atPath: path) ? try Mapping.load(path: path, registry: registry)
+            : Mapping(name: (path as NSString).lastPathComponent, entries: [])
+    }
+
+    deinit { stop() }
+
+    public var mappingName: String { router.withLock { $0.mapping.name } }
+    public var entryCount: Int { router.withLock { $0.mapping.entries.count } }
+    public var messageCount: Int { counters.withLock { $0.messages } }
+    public var garbageCount: Int { counters.withLock { $0.garbage } }
+
+    /// Adds a byte source (JACK's `midi_in`, ALSA) polled by the control thread.
+    public func add(source: @escaping ByteSource) { sources.append(source) }
+
+    public func start() {
+        let t = Thread { [unowned self] in
+            while !self.stopFlag.load(ordering: .acquiring) {
+                self.pollOnce()
+                usleep(1_000)
+            }
+            self.done.signal()
+        }
+        t.name = "latentvj MIDI"
+        thread = t
+        t.start()
+    }
+
+    public func stop() {
+        guard thread != nil else { return }
+        stopFlag.store(true, ordering: .releasing)
+        done.wait()
+        thread = nil
+    }
+
+    /// One turn of the control thread (tests call it directly).
+    public func pollOnce() {
+        for source in sources { for bytes in source() { handle(bytes: bytes) } }
+    }
+
+    /// Raw MIDI bytes from any source: garbage is counted and dropped, never fatal.
+    public func handle(bytes: [UInt8]) {
+        guard let message = MIDIMessage(bytes: bytes) else { counters.withLock { $0.garbage += 1 }; return }
+        counters.withLock { $0.messages += 1 }
+        if let entry = learn.offer(message) { bind(entry); return }
+        _ = router.withLock { $0.handle(message) }
+    }
+
+    /// OSC addresses a mapping binds (a TouchOSC layout): from liblo's thread.
+    public func handle(osc address: String, value: Double) -> Bool {
+        router.withLock { r in
+            guard r.handles(osc: address) else { return false }
+            r.handle(osc: address, value: value)
+            return true
+        }
+    }
+
+    /// Arms learn: the next control moved binds to `parameter` and is written to the mapping file.
+    public func arm(learn parameter: Int) { router.withLock { _ in learn.arm(parameter: parameter) } }
+    public func cancelLearn() { router.withLock { _ in learn.cancel() } }
+    public var learning: Int? { router.withLock { _ in learn.armed } }
+
+    /// Main loop: preset slots asked for by program change, and learn results to show.
+    public func takePending() -> (slots: [Int], learned: [String]) {
+        pending.value.withLock { p in defer { p = ([], []) }; return p }
+    }
+
+    /// Re-reads the mapping file; on an error the previous mapping stays active and the error is returned.
+    @discardableResult
+    public func reload() -> String? {
+        guard let mappingPath else { return nil }
+        do {
+            let mapping = try Self.loadOrEmpty(mappingPath, registry: store.registry)
+            router.withLock { $0.replace(mapping: mapping) }
+            return nil
+        } catch {
+            return "mapping not reloaded, the previous one stays active: \(error)"
+        }
+    }
+
+    private func bind(_ entry: Mapping.Entry) {
+        let name: String
+        if case .parameter(let i) = entry.target { name = store.registry[i].name } else { name = "preset" }
+        var text = "learned: \(entry.control) → \(name)"
+        if let mappingPath {
+            do {
+                try MIDILearn.append(entry, registry: store.registry, toFile: mappingPath)
+                text += " (saved in \((mappingPath as NSString).lastPathComponent))"
+                if let problem = reload() { text += "; \(problem)" }
+            } catch {
+                text += " (not saved: \(error))"
+                var m = router.withLock { $0.mapping }
+                m.entries.append(entry)
+                router.withLock { $0.replace(mapping: m) }
+            }
+        }
+        pending.value.withLock { $0.learned.append(text) }
+    }
+}
