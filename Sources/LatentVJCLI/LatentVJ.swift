@@ -18,7 +18,7 @@ struct LatentVJ: ParsableCommand {
         3 a required program (ffmpeg) is missing, 64 the command line is wrong.
         Docs/ explains every command with examples.
         """,
-        subcommands: [LiveCommand.self, ParamsCommand.self, DemoAudioCommand.self, TrainingAudioCommand.self, TrainCommand.self, FeaturesCommand.self, RenderCommand.self, OptimizeCommand.self, FrameCommand.self, ScoreCommand.self, StudyCommand.self, BenchCommand.self, DoctorCommand.self, ConvertCommand.self, ModelCommand.self]
+        subcommands: [LiveCommand.self, ParamsCommand.self, LearnCommand.self, DemoAudioCommand.self, TrainingAudioCommand.self, TrainCommand.self, FeaturesCommand.self, RenderCommand.self, OptimizeCommand.self, FrameCommand.self, ScoreCommand.self, StudyCommand.self, BenchCommand.self, DoctorCommand.self, ConvertCommand.self, ModelCommand.self]
     )
 }
 

@@ -458,3 +458,18 @@ private func editDistance(_ a: String, _ b: String) -> Int {
     }
     return row[b.count]
 }
+
+extension Mapping.Control: CustomStringConvertible {
+    /// How a VJ names the control: "CC 21 (channel 1)", "note 60", "OSC /1/fader1".
+    public var description: String {
+        func on(_ channel: Int?) -> String { channel.map { " (channel \($0))" } ?? "" }
+        switch self {
+        case .cc(let c, let n): return "CC \(n)\(on(c))"
+        case .cc14(let c, let n): return "14-bit CC \(n)/\(n + 32)\(on(c))"
+        case .note(let c, let n): return "note \(n)\(on(c))"
+        case .pitchBend(let c): return "pitch bend\(on(c))"
+        case .program(let c, let n): return "program change \(n.map(String.init) ?? "any")\(on(c))"
+        case .osc(let address, let argument): return "OSC \(address)\(argument > 0 ? " argument \(argument)" : "")"
+        }
+    }
+}
