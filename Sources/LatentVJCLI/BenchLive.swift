@@ -37,7 +37,7 @@ struct BenchLive: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/default.envelope"))
+            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/live.envelope"))
             let generator = try Generator(weights: model.load())
             let fps = network.fps
             let decoder = try DecoderSetup().makeDecoder(generator: generator, fps: fps)

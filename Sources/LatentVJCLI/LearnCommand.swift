@@ -46,7 +46,7 @@ struct LearnCommand: ParsableCommand {
                 print("asked the engine on OSC port \(engine) to learn \(parameter): move a control now (its HUD shows the prompt)")
                 return
             }
-            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/default.envelope"))
+            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/live.envelope"))
             let generator = try Generator(weights: model.load())
             let decoder = try DecoderSetup().makeDecoder(generator: generator, fps: network.fps)
             let registry = ParameterBinding.registry(decoder: decoder, features: network.features)

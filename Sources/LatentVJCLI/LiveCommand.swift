@@ -46,7 +46,7 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOption
 
-    @Option(help: "Envelope network (default: Presets/default.envelope).")
+    @Option(help: "Envelope network (default: Presets/live.envelope).")
     var envelope: String?
 
     @Option(help: "Palette seed.")
@@ -91,8 +91,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Preset to start with.")
     var preset: String?
 
-    @Option(help: "Mapping file for MIDI (and custom OSC addresses); learned bindings are saved in it (default: Mappings/nanokontrol2.yaml).")
-    var mapping: String?
+    @Option(help: "Mapping file for MIDI or custom OSC addresses (repeatable; default: Mappings/nanokontrol2.yaml). Learned bindings are saved in the first.")
+    var mapping: [String] = []
 
     @Flag(help: "Also take MIDI from the ALSA sequencer (port latentvj:midi_in; needs /dev/snd/seq).")
     var alsaMidi = false
@@ -102,7 +102,7 @@ struct LiveCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let path = try envelope ?? ShippedFiles.locate("Presets/default.envelope")
+            let path = try envelope ?? ShippedFiles.locate("Presets/live.envelope")
             let network = try EnvelopeModelFile.load(path: path)
             let generator = try Generator(weights: model.load())
             let fps = network.fps
@@ -249,8 +249,8 @@ struct LiveCommand: ParsableCommand {
     /// MIDI from JACK's midi_in (when the engine is a JACK client) and, if asked, the ALSA sequencer; one
     /// mapping router for both. A broken mapping file is an error at start (file, line, field).
     func makeMIDI(store: ParameterStore, source: AudioSource) throws -> MIDIControl? {
-        let path = try mapping ?? ShippedFiles.locate("Mappings/nanokontrol2.yaml")
-        let midi = try MIDIControl(store: store, mappingPath: path)
+        let paths = mapping.isEmpty ? [try ShippedFiles.locate("Mappings/nanokontrol2.yaml")] : mapping
+        let midi = try MIDIControl(store: store, mappingPaths: paths)
         var inputs: [String] = []
         if let jack = source as? JACKSource {
             midi.add { jack.input.readMIDI().map(\.bytes) }
@@ -265,7 +265,7 @@ struct LiveCommand: ParsableCommand {
                 FileHandle.standardError.write("\(error)\n")
             }
         }
-        FileHandle.standardError.write("MIDI: \(inputs.isEmpty ? "no input (start JACK, or --alsa-midi)" : inputs.joined(separator: ", ")); mapping \(midi.mappingName) (\(midi.entryCount) controls, \((path as NSString).lastPathComponent))\n")
+        FileHandle.standardError.write("MIDI: \(inputs.isEmpty ? "no input (start JACK, or --alsa-midi)" : inputs.joined(separator: ", ")); mapping \(midi.mappingName) (\(midi.entryCount) controls; learn saves to \((paths[0] as NSString).lastPathComponent))\n")
         midi.start()
         return midi
     }

@@ -18,7 +18,7 @@ struct ParamsCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOption
 
-    @Option(help: "Envelope network (default: Presets/default.envelope).")
+    @Option(help: "Envelope network (default: Presets/live.envelope).")
     var envelope: String?
 
     @Flag(help: "Print JSON.")
@@ -29,7 +29,7 @@ struct ParamsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let network = try EnvelopeModelFile.load(path: try envelope ?? ShippedFiles.locate("Presets/default.envelope"))
+            let network = try EnvelopeModelFile.load(path: try envelope ?? ShippedFiles.locate("Presets/live.envelope"))
             let generator = try Generator(weights: model.load())
             let decoder = try DecoderSetup().makeDecoder(generator: generator, fps: network.fps)
             let registry = ParameterBinding.registry(decoder: decoder, features: network.features)

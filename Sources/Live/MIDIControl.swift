@@ -12,8 +12,11 @@ public final class MIDIControl: @unchecked Sendable {
     public typealias ByteSource = () -> [[UInt8]]
 
     public let store: ParameterStore
-    /// The active mapping file: loaded at start, reloaded after learn (`reload()` also picks up edits).
-    public let mappingPath: String?
+    /// The mapping files in use (a MIDI controller's and a tablet's, say), merged into one router. The
+    /// first is the active one: learned bindings are saved there. Reloaded after learn; `reload()` also
+    /// picks up edits.
+    public let mappingPaths: [String]
+    public var mappingPath: String? { mappingPaths.first }
     private let router: Mutex<MappingRouter>
     private let learn: MIDILearn
     private var sources: [ByteSource] = []
@@ -28,12 +31,16 @@ public final class MIDIControl: @unchecked Sendable {
     private let pending = Pending()
     private let counters = Mutex<(messages: Int, garbage: Int)>((0, 0))
 
-    /// Loads the mapping (an error names file, line and field; the engine then runs without it).
-    public init(store: ParameterStore, mappingPath: String?) throws {
+    /// Loads the mappings (an error names file, line and field).
+    public convenience init(store: ParameterStore, mappingPath: String?) throws {
+        try self.init(store: store, mappingPaths: mappingPath.map { [$0] } ?? [])
+    }
+
+    public init(store: ParameterStore, mappingPaths: [String]) throws {
         self.store = store
-        self.mappingPath = mappingPath
+        self.mappingPaths = mappingPaths
         learn = MIDILearn(registry: store.registry)
-        let mapping = try mappingPath.map { try Self.loadOrEmpty($0, registry: store.registry) } ?? Mapping(name: "none", entries: [])
+        let mapping = try Self.load(mappingPaths, registry: store.registry)
         let pending = self.pending
         router = Mutex(MappingRouter(mapping: mapping, store: store, onProgram: { slot in pending.value.withLock { $0.slots.append(slot) } }))
     }
@@ -41,6 +48,13 @@ public final class MIDIControl: @unchecked Sendable {
     private static func loadOrEmpty(_ path: String, registry: ParameterRegistry) throws -> Mapping {
         FileManager.default.fileExists(atPath: path) ? try Mapping.load(path: path, registry: registry)
             : Mapping(name: (path as NSString).lastPathComponent, entries: [])
+    }
+
+    /// Every file's entries in one mapping; on a control bound twice, the earlier file wins.
+    private static func load(_ paths: [String], registry: ParameterRegistry) throws -> Mapping {
+        let files = try paths.map { try loadOrEmpty($0, registry: registry) }
+        return Mapping(name: files.isEmpty ? "none" : files.map(\.name).joined(separator: " + "),
+                       entries: files.flatMap(\.entries), skipped: files.flatMap(\.skipped))
     }
 
     deinit { stop() }
@@ -108,9 +122,9 @@ public final class MIDIControl: @unchecked Sendable {
     /// Re-reads the mapping file; on an error the previous mapping stays active and the error is returned.
     @discardableResult
     public func reload() -> String? {
-        guard let mappingPath else { return nil }
+        guard !mappingPaths.isEmpty else { return nil }
         do {
-            let mapping = try Self.loadOrEmpty(mappingPath, registry: store.registry)
+            let mapping = try Self.load(mappingPaths, registry: store.registry)
             router.withLock { $0.replace(mapping: mapping) }
             return nil
         } catch {

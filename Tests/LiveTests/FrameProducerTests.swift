@@ -114,16 +114,28 @@ final class ReplayTests: XCTestCase {
         let g = FrameProducerTests.generator
         let setup = DecoderSetup()
         let decoder = try setup.makeDecoder(generator: g, fps: 24)
-        decoder.gains.intensity = 1.3; decoder.gains.smoothing = 0.2      // logged gains must be replayed too
         let p = try FrameProducer(source: FrameProducerTests.BlockSource(seconds: 30, block: 1838), generator: g,
                                   network: FrameProducerTests.network, decoder: decoder, fps: 24)
+        // Parameters moved during the set (as OSC and MIDI move them) must be replayed frame by frame.
+        p.parameters.set("intensity", 1.3); p.parameters.set("smoothing", 0.2)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(getpid()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let log = try PerformanceLog(path: path, header: .init(decoder: decoder, setup: setup, fps: 24, sampleRate: 44_100, audio: nil,
-                                                               model: g.label, centreSeconds: 8))
+                                                               model: g.label, centreSeconds: 8,
+                                                               parameters: p.parameters.registry.parameters.map(\.name)))
         p.log(to: log)
         var shown = [[UInt8]]()
-        for _ in 0..<60 {
+        for k in 0..<60 {
+            if k == 20 { p.parameters.set("psi", 0.6, ramp: 0.2) }
+            if k == 30 {                                                   // a palette change, as EngineControl makes it
+                let seed = ParameterBinding.seed(paletteNumber: 9, group: 1)
+                p.parameters.set("middle.palette", 9)
+                p.change(palette: .init(group: 1, latents: Palette.draw(generator: g, size: p.paletteSize, seed: seed), seed: seed))
+            }
+            if k == 40 { p.parameters.set("freeze", 1) }
+            if k == 45 { p.parameters.set("freeze", 0) }
+            if k == 50 { p.parameters.set("blackout", 1) }
+            if k == 52 { p.parameters.set("blackout", 0) }
             p.produceFrame()
             shown.append(Array(UnsafeBufferPointer(start: p.latest.takeNewest()!, count: 32 * 32 * 3)))
             if shown.count % 7 == 0 { log.flush() }
@@ -131,18 +143,26 @@ final class ReplayTests: XCTestCase {
         log.flush()
         let read = try PerformanceLog.read(path: path)
         XCTAssertEqual(read.records.count, 60)
-        XCTAssertEqual(read.header.intensity, 1.3)
+        let intensity = try XCTUnwrap(read.header.parameters?.firstIndex(of: "intensity"))
+        XCTAssertEqual(read.records[3].parameters?[intensity], 1.3)
         let replay = try Replay(log: read, generator: g)
         var ws = [Float](repeating: 0, count: g.numWs * g.architecture.wDim), image = [Float](repeating: 0, count: g.imageCount)
         var rgb = [UInt8](repeating: 0, count: 32 * 32 * 3)
         for k in 0..<60 {
             ws.withUnsafeMutableBufferPointer { replay.frame(k, ws: $0.baseAddress!) }
-            ws.withUnsafeBufferPointer { w in image.withUnsafeMutableBufferPointer { g.synthesize(ws: w.baseAddress!, noise: .custom, into: $0.baseAddress!) } }
-            image.withUnsafeBufferPointer { i in rgb.withUnsafeMutableBufferPointer { ImageConversion.rgb24(i.baseAddress!, channels: 3, size: 32, into: $0.baseAddress!) } }
-            XCTAssertEqual(rgb, shown[k], "frame \(k)")
+            if replay.blackFrames.contains(k) {
+                rgb = [UInt8](repeating: 0, count: rgb.count)
+            } else {
+                ws.withUnsafeBufferPointer { w in image.withUnsafeMutableBufferPointer { g.synthesize(ws: w.baseAddress!, noise: .custom, into: $0.baseAddress!) } }
+                image.withUnsafeBufferPointer { i in rgb.withUnsafeMutableBufferPointer { ImageConversion.rgb24(i.baseAddress!, channels: 3, size: 32, into: $0.baseAddress!) } }
+            }
+            XCTAssertTrue(rgb == shown[k], "frame \(k)")
         }
-        // The frames moved: the comparison is not of one still picture.
-        XCTAssertNotEqual(shown[5], shown[55])
+        // The frames moved: the comparison is not of one still picture; freeze held, blackout was black.
+        XCTAssertTrue(shown[5] != shown[55])
+        XCTAssertTrue(shown[41] == shown[44])
+        XCTAssertTrue(shown[51].allSatisfy { $0 == 0 })
+        XCTAssertEqual(replay.blackFrames, [50, 51])
     }
 
     func testACutLastLineIsLeftOut() throws {

@@ -138,7 +138,7 @@ final class ParameterEngineTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let control = EngineControl(producer: p, generator: FrameProducerTests.generator, presets: PresetLibrary(folder: folder), osc: nil,
-                                    modelName: "default", envelopeName: "default.envelope")
+                                    modelName: "default", envelopeName: "live.envelope")
         p.parameters.set("intensity", 2.25); p.parameters.set("middle.palette", 77); p.parameters.set("record", 1)
         control.save("my scene")
         p.parameters.set("intensity", 1); p.parameters.set("middle.palette", 1)
