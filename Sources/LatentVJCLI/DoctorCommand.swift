@@ -23,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
         print("  OpenBLAS  \(BLAS.configuration)")
         print("  libpng    \(PNGFile.libraryVersion)")
         print("audio:")
-        print("  JACK server: \(JACKServer.isRunning() ? "running" : "not running (the engine plays files on its own clock)")")
+        print("  JACK server: \(JACKServer.isRunning() ? "running" : JACKServer.lastProblem ?? "not running (the engine plays files on its own clock)")")
         print("MIDI:")
         do {
             _ = try ALSASequencer()

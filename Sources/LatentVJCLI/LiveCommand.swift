@@ -111,7 +111,8 @@ struct LiveCommand: ParsableCommand {
             setup.paletteSeeds = DecoderSetup.paletteSeeds(paletteSeed)
             let decoder = try setup.makeDecoder(generator: generator, fps: fps)
             let source = try openAudio()
-            let producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps)
+            let producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps,
+                                             networkName: (path as NSString).lastPathComponent)
             var window: LiveWindow?
             if !headless {
                 do { window = try LiveWindow(title: "LatentVJ", width: windowSize, height: windowSize, display: display, fullscreen: fullscreen) }
@@ -119,7 +120,7 @@ struct LiveCommand: ParsableCommand {
             }
             let recording = RecordingControl(base: record ?? "latentvj-set.mkv", producer: producer, width: generator.architecture.imgResolution,
                                              fps: fps, sampleRate: source.sampleRate)
-            let control = try makeControl(producer: producer, generator: generator, envelope: path, source: source)
+            let control = try makeControl(producer: producer, generator: generator, source: source)
             recording.logHeader = { [audio] in
                 PerformanceLog.Header(decoder: decoder, setup: setup, fps: fps, sampleRate: source.sampleRate,
                                       audio: audio.map { URL(fileURLWithPath: $0).path }, model: generator.label, centreSeconds: 8,
@@ -180,6 +181,9 @@ struct LiveCommand: ParsableCommand {
                 }
                 usleep(headless ? 100_000 : 4_000)
             }
+            if ProcessInfo.processInfo.environment["LVJ_DEBUG"] != nil {
+                FileHandle.standardError.write("loop ended: finished=\(producer.isFinished) stop=\(StopSignals.requested) signal=\(StopSignals.received.load(ordering: .relaxed)) source.finished=\(source.finished)\n")
+            }
             if let screenshot, let window { try saveScreenshot(window, to: screenshot) }
             control.midi?.stop()
             control.osc?.stop()
@@ -215,7 +219,9 @@ struct LiveCommand: ParsableCommand {
             guard let audio else { return DemoTrack.render(sampleRate: rate) }
             return try AudioFile.read(path: audio, sampleRate: rate)
         }
-        if !noJack && JACKServer.isRunning() {
+        let serverRuns = !noJack && JACKServer.isRunning()
+        if let problem = JACKServer.lastProblem { FileHandle.standardError.write("JACK: \(problem) Playing on the internal clock.\n") }
+        if serverRuns {
             do {
                 let source = try JACKSource(connect: connect, playing: loader, loops: loop)
                 FileHandle.standardError.write("playing through JACK (\(source.input.clientName):out_1/out_2) at \(Int(source.sampleRate)) Hz\n")
@@ -231,7 +237,7 @@ struct LiveCommand: ParsableCommand {
     func flip(_ store: ParameterStore, _ name: String) { store.set(name, (store.value(name) ?? 0) >= 0.5 ? 0 : 1) }
 
     /// The OSC server and the control side (presets, palettes, feedback, learn).
-    func makeControl(producer: FrameProducer, generator: Generator, envelope: String, source: AudioSource) throws -> EngineControl {
+    func makeControl(producer: FrameProducer, generator: Generator, source: AudioSource) throws -> EngineControl {
         var server: OSCServer?
         if !noOsc {
             let filter: NetworkFilter
@@ -241,7 +247,7 @@ struct LiveCommand: ParsableCommand {
         }
         let folder = try presets ?? ShippedFiles.locate("Presets")
         let control = EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: folder), osc: server,
-                                    modelName: generator.untrained ? "default" : generator.label, envelopeName: (envelope as NSString).lastPathComponent)
+                                    modelName: generator.untrained ? "default" : generator.label)
         control.midi = try makeMIDI(store: producer.parameters, source: source)
         return control
     }
@@ -370,11 +376,13 @@ enum StopSignals {
         for s in [SIGINT, SIGTERM] {
             signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-            source.setEventHandler { flag.store(true, ordering: .releasing) }
+            source.setEventHandler { received.store(Int(s), ordering: .relaxed); flag.store(true, ordering: .releasing) }
             source.resume()
             sources.append(source)
         }
     }
-    nonisolated(unsafe) static let flag = Atomic<Bool>(false)
+    static let flag = Atomic<Bool>(false)
+    /// The signal that asked to stop (0: none), for the log.
+    static let received = Atomic<Int>(0)
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
 }

@@ -1,3 +1,4 @@
+import Basics
 import COpenBLAS
 import Foundation
 
@@ -43,6 +44,7 @@ public final class ParallelGEMM: @unchecked Sendable {
     }
 
     private func workerLoop(_ index: Int) {
+        ThreadPriority.yieldToAudio()
         while true {
             starts[index - 1].wait()
             target?.work(part: index)

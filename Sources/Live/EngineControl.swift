@@ -14,7 +14,6 @@ public final class EngineControl {
     public let presets: PresetLibrary
     public let osc: OSCServer?
     public let modelName: String
-    public let envelopeName: String?
     /// The preset recalled last (HUD), and the latest message for the HUD (errors, "saved …").
     public private(set) var presetName = "default"
     public private(set) var message: String?
@@ -34,14 +33,13 @@ public final class EngineControl {
     private var seenPalette: [Int]
     private var seenReseed: [Int]
 
-    public init(producer: FrameProducer, generator: Generator, presets: PresetLibrary, osc: OSCServer?, modelName: String, envelopeName: String?) {
+    public init(producer: FrameProducer, generator: Generator, presets: PresetLibrary, osc: OSCServer?, modelName: String) {
         self.producer = producer
         store = producer.parameters
         self.generator = generator
         self.presets = presets
         self.osc = osc
         self.modelName = modelName
-        self.envelopeName = envelopeName
         sentValues = (0..<producer.parameters.registry.count).map { producer.parameters.value($0) }
         touchedValues = sentValues
         seenPalette = (0..<3).map { producer.parameters.serial(producer.binding.paletteIndex(group: $0)) }
@@ -58,6 +56,7 @@ public final class EngineControl {
         }
         followPalettes()
         _ = producer.takeRetiredPalette()            // released here, on the main thread
+        _ = producer.takeRetiredNetwork()
         for i in 0..<store.registry.count {
             let v = store.value(i)
             if v != touchedValues[i] { touchedValues[i] = v; if store.registry[i].kind == .continuous { lastTouched = i } }
@@ -93,10 +92,16 @@ public final class EngineControl {
     public func recall(_ name: String, morph: Double) {
         do {
             let preset = try presets.load(name, registry: store.registry)
+            // A preset made with another envelope network brings it along (loaded and checked first: a
+            // bad file changes nothing). The model is not switched live.
+            if let envelope = preset.envelope, envelope != producer.networkName {
+                let path = try presets.path(ofFile: envelope)
+                try producer.change(network: try EnvelopeModelFile.load(path: path), name: envelope)
+            }
             preset.apply(to: store, morph: morph)
             presetName = preset.name
             var note = morph > 0 ? String(format: "morphing to %@ over %.1f s", preset.name, morph) : "preset \(preset.name)"
-            if let m = preset.model, m != modelName { note += " (made with model \(m); running \(modelName))" }
+            if let m = preset.model, m != modelName { note += " (made with model \(m); running \(modelName): restart with --model to switch)" }
             say(note)
         } catch {
             say("preset not loaded: \(error)")
@@ -111,7 +116,7 @@ public final class EngineControl {
     public func save(_ name: String) {
         do {
             let path = try presets.path(of: name)
-            try Preset.capture(name: name, store: store, model: modelName, envelope: envelopeName).save(path: path)
+            try Preset.capture(name: name, store: store, model: modelName, envelope: producer.networkName).save(path: path)
             presetName = name
             say("saved preset \(name)")
         } catch {

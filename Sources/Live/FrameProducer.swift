@@ -33,8 +33,18 @@ public final class FrameProducer: @unchecked Sendable {
     private var earlierSeconds = 0.0
     /// Sample-rate changes followed so far (the HUD and tests read it).
     public private(set) var sampleRateChanges = 0
-    private let statistics: FeatureStatistics
-    private let runner: EnvelopeRunner
+    private var statistics: FeatureStatistics
+    private var runner: EnvelopeRunner
+    /// The envelope network's file name (changed only under `networkExchange`'s lock), layout and columns
+    /// (what a replacement must match).
+    private var currentNetworkName: String
+    /// The network running now, or about to (a change waiting for the next frame).
+    public var networkName: String { networkExchange.withLock { $0.pending?.name ?? currentNetworkName } }
+    private let networkFeatures: [EnvelopeModelFile.FeatureColumn]
+    private let networkLayout: DecoderLayout
+    /// A replacement network prepared on the main thread; the replaced one goes back to be released there.
+    private struct NetworkChange { var runner: EnvelopeRunner; var statistics: FeatureStatistics; var name: String }
+    private let networkExchange = Mutex<(pending: NetworkChange?, retired: NetworkChange?)>((nil, nil))
     private let decoder: ParameterFreeDecoder
     private let generator: Generator
     private let audio: UnsafeMutablePointer<Float>
@@ -83,7 +93,7 @@ public final class FrameProducer: @unchecked Sendable {
     private let paletteExchange = Mutex<(pending: PaletteChange?, retired: [Float]?)>((nil, nil))
 
     public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
-                parameters: ParameterStore? = nil) throws {
+                parameters: ParameterStore? = nil, networkName: String = "envelope network") throws {
         let registry = ParameterBinding.registry(decoder: decoder, features: network.features)
         self.parameters = parameters ?? ParameterStore(registry: registry)
         binding = ParameterBinding(registry: self.parameters.registry, noiseResolutions: decoder.noiseResolutions, features: network.features)
@@ -97,6 +107,9 @@ public final class FrameProducer: @unchecked Sendable {
         extractor = try CausalExtractor(sampleRate: source.sampleRate, fps: fps)
         statistics = network.statistics
         runner = EnvelopeRunner(network: try network.network(path: "envelope network"))
+        currentNetworkName = networkName
+        networkFeatures = network.features
+        networkLayout = network.layout
         let r = generator.architecture.imgResolution
         latest = LatestFrame(width: r, height: r, rowWidth: CausalLayout.width)
         audioCapacity = Int(source.sampleRate)            // a second of audio per tick at most
@@ -120,6 +133,20 @@ public final class FrameProducer: @unchecked Sendable {
 
     /// Main thread: hands over a group's new palette (drawn there); it is swapped in at the next frame.
     public func change(palette: PaletteChange) { paletteExchange.withLock { $0.pending = palette } }
+
+    /// Main thread: switches the envelope network (a preset made with another one) at the next frame. It
+    /// must read the same features and drive the same decoder layout at the same frame rate; otherwise
+    /// nothing changes and the error says why.
+    public func change(network file: EnvelopeModelFile, name: String) throws {
+        guard file.features == networkFeatures else { throw UsageError("\(name) reads other audio features than the running network") }
+        guard file.layout == networkLayout else { throw UsageError("\(name) drives another decoder layout than the running network") }
+        guard abs(file.fps - fps) < 1e-9 else { throw UsageError("\(name) runs at \(file.fps) fps, the engine at \(fps) fps") }
+        let change = NetworkChange(runner: EnvelopeRunner(network: try file.network(path: name)), statistics: file.statistics, name: name)
+        networkExchange.withLock { $0.pending = change }
+    }
+
+    /// Main thread: a replaced network, to release here.
+    public func takeRetiredNetwork() -> Bool { networkExchange.withLock { e in defer { e.retired = nil }; return e.retired != nil } }
 
     /// Main thread: the latents a palette change replaced, to release here rather than on the producer.
     public func takeRetiredPalette() -> [Float]? { paletteExchange.withLock { e in defer { e.retired = nil }; return e.retired } }
@@ -166,6 +193,7 @@ public final class FrameProducer: @unchecked Sendable {
         let values = follower.values
         binding.applyGains(values, to: decoder)
         swapPendingPalette()
+        swapPendingNetwork()
         let bpm = Double(row[Self.tempoAt])
         // Musical time: beats and the noise loop advance with the music and stand still in silence.
         let rms = Double(row[Self.rmsAt])
@@ -208,6 +236,18 @@ public final class FrameProducer: @unchecked Sendable {
         }
     }
 
+    /// Swaps in a network the main thread loaded; the old one goes back to it for release.
+    private func swapPendingNetwork() {
+        _ = networkExchange.withLock { e in
+            guard var change = e.pending else { return }
+            e.pending = nil
+            swap(&runner, &change.runner)
+            swap(&statistics, &change.statistics)
+            swap(&currentNetworkName, &change.name)
+            e.retired = change
+        }
+    }
+
     /// Swaps in a palette the main thread drew; the old latents go back to it for release.
     private func swapPendingPalette() {
         _ = paletteExchange.withLock { e in
@@ -229,6 +269,7 @@ public final class FrameProducer: @unchecked Sendable {
     }
 
     private func loop() {
+        ThreadPriority.yieldToAudio()
         let period = UInt64(1e9 / fps)
         var next = DispatchTime.now().uptimeNanoseconds
         while !stopFlag.load(ordering: .acquiring) && !source.finished {

@@ -43,8 +43,12 @@ public final class LiveRecorder: @unchecked Sendable {
         fifoPath = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-rec-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).f32").path
         guard mkfifo(fifoPath, 0o600) == 0 else { throw FileError(fifoPath, "cannot create the audio pipe for recording") }
         let executable = try ffmpeg.require(for: "to record")
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+        // The encoder runs nicer than the engine (`nice` execs it: same process id): the live picture
+        // and the audio server come first; if the encoder falls behind, the recorder says so.
+        let nice = "/usr/bin/nice"
+        let niced = FileManager.default.isExecutableFile(atPath: nice)
+        process.executableURL = URL(fileURLWithPath: niced ? nice : executable)
+        process.arguments = (niced ? ["-n", "10", executable] : []) + ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                              "-thread_queue_size", "512", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
                              "-framerate", String(fps), "-i", "pipe:0",
                              "-thread_queue_size", "512", "-f", "f32le", "-ar", String(Int(sampleRate)), "-ac", "1", "-i", fifoPath,

@@ -86,9 +86,79 @@ final class LiveWindowTests: CLIWorkspaceTestCase {
         XCTAssertGreaterThan(picture, 320 * 300 / 2, "the picture is drawn in the middle")
     }
 
+    /// A client killed while libjack creates its metadata database leaves one that every later client
+    /// hangs on forever. The engine must not: the probe gives up after 3 s and the show starts anyway.
+    func testStaleJACKDatabaseDoesNotHangTheEngine() throws {
+        var env = environment!
+        env["LVJ"] = CLI.binary
+        let r = try CLI.runProgram(withJackd, ["bash", "-c", """
+            db=/dev/shm/jack_db-$(id -u); saved=$(mktemp -d)
+            [ -e "$db" ] && mv "$db" "$saved/db"                   # keep a healthy database out of harm's way
+            trap 'rm -rf "$db"; [ -e "$saved/db" ] && mv "$saved/db" "$db"; rm -rf "$saved"' EXIT
+            mkdir -p "$db" && : > "$db/__db.001"                   # what a killed client leaves behind
+            "$LVJ" live --headless --seconds 2 --no-osc
+            """], environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("did not answer within 3 s") && r.stderr.contains("internal clock"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("fps sustained"), "the engine ran: \(r.stdout)")
+    }
+
     func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline { if condition() { return true }; usleep(100_000) }
         return false
+    }
+}
+
+/// The stage keys, pressed for real (xdotool) in the window under Xvfb: space freezes, H shows the HUD,
+/// L arms MIDI learn (its prompt is drawn), Esc cancels learn instead of quitting, a number key
+/// recalls a preset slot.
+final class LiveKeyTests: CLIWorkspaceTestCase {
+    func testStageKeys() throws {
+        let display = try XvfbDisplay()
+        let base = "\(folder!)/keys.png"
+        let engine = Process()
+        engine.executableURL = URL(fileURLWithPath: CLI.binary)
+        engine.arguments = ["live", "--no-jack", "--no-osc", "--seconds", "10", "--window-size", "256", "--no-hud",
+                            "--screenshot", base, "--screenshot-every", "1"]
+        engine.environment = display.environment(environment)
+        let err = Pipe()
+        engine.standardOutput = FileHandle.nullDevice; engine.standardError = err
+        try engine.run()
+        var window = ""
+        let deadline = Date().addingTimeInterval(15)
+        while window.isEmpty && Date() < deadline {
+            window = (try? display.xdotool(["search", "--name", "LatentVJ"]))?.split(separator: "\n").first.map(String.init) ?? ""
+            usleep(100_000)
+        }
+        XCTAssertFalse(window.isEmpty, "the window appeared")
+        let shown = Date()
+        func at(_ seconds: Double, _ keys: String...) throws {
+            let wait = seconds - Date().timeIntervalSince(shown)
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            try display.xdotool(["windowfocus", window])
+            for key in keys { try display.xdotool(["key", "--window", window, key]) }
+        }
+        try at(1.5, "space")                 // freeze
+        try at(4.6, "h", "l")                // HUD on, learn armed
+        try at(7.2, "Escape")                // cancels learn, does not quit
+        try at(7.6, "3")                     // preset slot 3
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        engine.waitUntilExit()
+        XCTAssertEqual(engine.terminationStatus, 0, text)
+        let shots = try (1...9).compactMap { n -> Raster? in
+            let path = String(format: "\(folder!)/keys-%03d.png", n)
+            return FileManager.default.fileExists(atPath: path) ? try Raster.load(path) : nil
+        }
+        XCTAssertGreaterThanOrEqual(shots.count, 8)
+        // Frozen between the space and the HUD: two consecutive screenshots are the same picture.
+        XCTAssertTrue((2..<4).contains { shots[$0].meanDifference(shots[$0 - 1]) < 0.01 },
+                      "frozen: \((1..<5).map { shots[$0].meanDifference(shots[$0 - 1]) })")
+        // Learn armed: its prompt (HUD text colour) across the middle of the window.
+        let prompt = { (r: Raster) in r.count(x: 0..<r.width, y: (r.height * 2 / 5)..<(r.height * 3 / 5)) { abs($0 - 230) <= 2 && abs($1 - 230) <= 2 && abs($2 - 235) <= 2 } }
+        XCTAssertGreaterThan(shots[5...6].map(prompt).max() ?? 0, 40, "the learn prompt is drawn")
+        XCTAssertLessThan(prompt(shots[1]), 5, "and not before")
+        XCTAssertTrue(text.contains("learn cancelled"), text)
+        XCTAssertTrue(text.contains("preset journey"), "slot 3 of calm, default, journey, …: \(text)")
     }
 }

@@ -183,3 +183,23 @@ final class ReplayTests: XCTestCase {
         XCTAssertThrowsError(try PerformanceLog.read(path: path)) { XCTAssertTrue("\($0)".contains(path)) }
     }
 }
+
+/// Render threads yield to the audio server: without real-time scheduling (containers, laptops without
+/// rtprio) jackd competes with them on equal terms, and a render burst on both cores costs xruns.
+final class ThreadPriorityTests: XCTestCase {
+    func testRenderThreadsRunNicerThanTheRest() {
+        let main = ThreadPriority.currentNiceness()
+        XCTAssertNotNil(main)
+        final class Box: @unchecked Sendable { var value: Int32? }
+        let inThread = Box()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            ThreadPriority.yieldToAudio()
+            inThread.value = ThreadPriority.currentNiceness()
+            done.signal()
+        }.start()
+        done.wait()
+        XCTAssertEqual(inThread.value, min(19, (main ?? 0) + 5), "the calling thread only")
+        XCTAssertEqual(ThreadPriority.currentNiceness(), main, "other threads keep their priority")
+    }
+}

@@ -138,7 +138,7 @@ final class ParameterEngineTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let control = EngineControl(producer: p, generator: FrameProducerTests.generator, presets: PresetLibrary(folder: folder), osc: nil,
-                                    modelName: "default", envelopeName: "live.envelope")
+                                    modelName: "default")
         p.parameters.set("intensity", 2.25); p.parameters.set("middle.palette", 77); p.parameters.set("record", 1)
         control.save("my scene")
         p.parameters.set("intensity", 1); p.parameters.set("middle.palette", 1)
@@ -158,5 +158,39 @@ final class ParameterEngineTests: XCTestCase {
         control.poll(now: 1, status: (30, nil, 120, false))               // palette 77 for the middle group
         for _ in 0..<3 { _ = frame(p) }
         XCTAssertEqual(p.paletteSeeds[1], ParameterBinding.seed(paletteNumber: 77, group: 1))
+    }
+}
+
+/// A preset made with another envelope network brings it along; one that does not fit changes nothing.
+final class PresetNetworkTests: XCTestCase {
+    func testRecallSwitchesTheEnvelopeNetworkAndRefusesOneThatDoesNotFit() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("presets-net-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The test producer runs the 24 fps default network; supervised.envelope fits it, live.envelope (30 fps) does not.
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Presets/supervised.envelope").path, toPath: "\(folder)/supervised.envelope")
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Presets/live.envelope").path, toPath: "\(folder)/live.envelope")
+        try "name: sup\nenvelope: supervised.envelope\nparameters:\n  intensity: 1.5\n".write(toFile: "\(folder)/sup.preset.yaml", atomically: true, encoding: .utf8)
+        try "name: fast\nenvelope: live.envelope\nparameters:\n  intensity: 2.5\n".write(toFile: "\(folder)/fast.preset.yaml", atomically: true, encoding: .utf8)
+        try "name: gone\nenvelope: nowhere.envelope\nparameters:\n  intensity: 2.7\n".write(toFile: "\(folder)/gone.preset.yaml", atomically: true, encoding: .utf8)
+        let p = try FrameProducerTests.producer(FrameProducerTests.BlockSource(seconds: 30, block: 1838))
+        let control = EngineControl(producer: p, generator: FrameProducerTests.generator, presets: PresetLibrary(folder: folder), osc: nil,
+                                    modelName: "default")
+        for _ in 0..<10 { p.produceFrame() }
+        control.recall("fast", morph: 0)
+        XCTAssertTrue(control.message?.contains("30") ?? false, control.message ?? "")
+        XCTAssertEqual(p.parameters.value("intensity"), 1, "a network that does not fit: nothing of the preset applied")
+        control.recall("gone", morph: 0)
+        XCTAssertTrue(control.message?.contains("nowhere.envelope") ?? false, control.message ?? "")
+        XCTAssertEqual(p.parameters.value("intensity"), 1)
+        control.recall("sup", morph: 0)
+        XCTAssertEqual(p.networkName, "supervised.envelope")
+        XCTAssertEqual(p.parameters.value("intensity"), 1.5)
+        lvj_count_allocations_begin()
+        for _ in 0..<20 { p.produceFrame() }                 // the swap itself frees nothing on the producer
+        XCTAssertEqual(lvj_count_allocations_end(), 0)
+        control.poll(now: 1, status: (24, nil, 120, false))  // releases the replaced network here
+        XCTAssertEqual(p.networkName, "supervised.envelope")
     }
 }

@@ -94,6 +94,14 @@ public struct PresetLibrary: Sendable {
         return (folder as NSString).appendingPathComponent(name + Preset.fileExtension)
     }
 
+    /// Another file of the folder a preset names (its envelope network): a name, never a path.
+    public func path(ofFile file: String) throws -> String {
+        guard !file.contains("/"), !file.hasPrefix("."), !file.isEmpty else { throw UsageError("'\(file)' is a file name, not a path") }
+        let p = (folder as NSString).appendingPathComponent(file)
+        guard FileManager.default.fileExists(atPath: p) else { throw FileError(p, "does not exist (named by a preset)") }
+        return p
+    }
+
     public var names: [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return files.filter { $0.hasSuffix(Preset.fileExtension) }.map { String($0.dropLast(Preset.fileExtension.count)) }.sorted()
