@@ -122,6 +122,29 @@ final class OSCControlTests: CLIWorkspaceTestCase {
         XCTAssertGreaterThan(fps, 30 * 0.85, "the frame rate held during the burst: \(summary)")
     }
 
+    func testPresetsSavedAndMorphedOverOSC() throws {
+        let presets = "\(folder!)/presets"
+        try FileManager.default.createDirectory(atPath: presets, withIntermediateDirectories: true)
+        let engine = try startEngine(seconds: 6, ["--presets", presets])
+        try oscsend(["/lvj/intensity", "f", "2.0"])
+        try oscsend(["/lvj/deep/palette", "i", "12"])
+        Thread.sleep(forTimeInterval: 0.3)
+        try oscsend(["/lvj/preset/save", "s", "club night"])
+        Thread.sleep(forTimeInterval: 0.3)
+        try oscsend(["/lvj/intensity", "f", "0.5"])
+        Thread.sleep(forTimeInterval: 0.5)
+        try oscsend(["/lvj/preset/morph", "sf", "club night", "1.0"])
+        let stderr = finish(engine)
+        let saved = try String(contentsOfFile: "\(presets)/club night.preset.yaml", encoding: .utf8)
+        XCTAssertTrue(saved.contains("intensity: 2") && saved.contains("deep.palette: 12"), saved)
+        XCTAssertTrue(stderr.contains("saved preset club night") && stderr.contains("morphing to club night over 1.0 s"), stderr)
+        let intensity = try logged("intensity")
+        XCTAssertEqual(intensity.last, 2, "the morph arrived")
+        let low = try XCTUnwrap(intensity.lastIndex(of: 0.5))
+        let between = intensity[low...].filter { $0 > 0.5 && $0 < 2 }
+        XCTAssertGreaterThan(between.count, 20, "it glided over about 30 frames, not a jump: \(between.count)")
+    }
+
     func testSenderOutsideTheAllowedNetworkHasNoEffect() throws {
         let engine = try startEngine(seconds: 4.5, ["--osc-allow", "127.0.0.1/32"])
         _ = try python(["send", "\(port)", "/lvj/intensity", "2.0", "--bind", "127.0.0.2"])   // not allowed

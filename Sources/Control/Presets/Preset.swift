@@ -45,12 +45,20 @@ public struct Preset: Codable, Equatable, Sendable {
         }
     }
 
-    /// Writes the preset (keys sorted, so saved files diff well).
+    /// Writes the preset as a person would: keys sorted (saved files diff well), numbers plain (`0.05`,
+    /// not Yams's `5e-2`), strings quoted.
     public func save(path: String) throws {
-        let encoder = YAMLEncoder()
-        encoder.options.sortKeys = true
-        let text = "# LatentVJ preset: recall with /lvj/preset/load \"\(name)\", a number key, or a MIDI program change.\n"
-            + (try encoder.encode(self))
+        func quoted(_ text: String) -> String {
+            let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+            return String(decoding: data, as: UTF8.self)       // JSON strings are valid YAML
+        }
+        var text = "# LatentVJ preset: recall with /lvj/preset/load \(quoted(name)), a number key, or a MIDI program change.\n"
+        text += "name: \(quoted(name))\n"
+        if let description { text += "description: \(quoted(description))\n" }
+        if let model { text += "model: \(quoted(model))\n" }
+        if let envelope { text += "envelope: \(quoted(envelope))\n" }
+        text += "parameters:\n"
+        for (key, value) in parameters.sorted(by: { $0.key < $1.key }) { text += "  \(key): \(String(format: "%.10g", value))\n" }
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) }
         catch { throw FileError(path, "cannot be written: \(error.localizedDescription)") }
     }
