@@ -29,12 +29,8 @@ struct BenchControl: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/live.envelope"))
-            let generator = try Generator(weights: model.load())
-            let fps = network.fps
-            let decoder = try DecoderSetup().makeDecoder(generator: generator, fps: fps)
-            let producer = try FrameProducer(source: FilePlayback(clip: DemoTrack.render(), loops: true), generator: generator,
-                                             network: network, decoder: decoder, fps: fps)
+            let engine = try BenchEngine(model: model)
+            let producer = engine.producer, fps = engine.fps
             producer.parameters.set("control.smoothing", 0)          // measure arrival, not the anti-zipper ramp
             let server = try OSCServer(port: 0, store: producer.parameters, filter: try NetworkFilter(cidrs: ["127.0.0.1/32"]))
             let client = try OSCClient(port: server.port)

@@ -37,13 +37,10 @@ struct BenchLive: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let network = try EnvelopeModelFile.load(path: try ShippedFiles.locate("Presets/live.envelope"))
-            let generator = try Generator(weights: model.load())
-            let fps = network.fps
-            let decoder = try DecoderSetup().makeDecoder(generator: generator, fps: fps)
             let source: AudioSource = jack ? try JACKSource(connect: nil, playing: { DemoTrack.render(sampleRate: $0) }, loops: true)
                 : FilePlayback(clip: DemoTrack.render(), loops: true)
-            let producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps)
+            let engine = try BenchEngine(model: model, source: source)
+            let generator = engine.generator, fps = engine.fps, producer = engine.producer
             let r = generator.architecture.imgResolution
             let watch = CorrelationWatch(width: r, height: r, fps: fps)
             var hudRaster = Raster(width: 720, height: 720)

@@ -16,16 +16,8 @@ public final class OSCClient {
     /// Sends one message; false if liblo could not send it.
     @discardableResult
     public func send(_ path: String, _ values: [OSCValue]) -> Bool {
-        guard let message = lo_message_new() else { return false }
+        guard let message = OSCMessage.make(values) else { return false }
         defer { lo_message_free(message) }
-        for v in values {
-            switch v {
-            case .number(let d): lo_message_add_float(message, Float(d))
-            case .text(let s): lo_message_add_string(message, s)
-            case .bool(let b): if b { lo_message_add_true(message) } else { lo_message_add_false(message) }
-            case .other: break
-            }
-        }
         return lo_send_message(address, path, message) >= 0
     }
 }

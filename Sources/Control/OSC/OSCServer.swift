@@ -91,16 +91,8 @@ public final class OSCServer: @unchecked Sendable {
     }
 
     private func send(to target: UnsafeMutableRawPointer, _ path: String, _ values: [OSCValue]) {
-        guard let t = thread, let message = lo_message_new() else { return }
+        guard let t = thread, let message = OSCMessage.make(values) else { return }
         defer { lo_message_free(message) }
-        for v in values {
-            switch v {
-            case .number(let d): lo_message_add_float(message, Float(d))
-            case .text(let s): lo_message_add_string(message, s)
-            case .bool(let b): if b { lo_message_add_true(message) } else { lo_message_add_false(message) }
-            case .other: break
-            }
-        }
         lo_send_message_from(target, lo_server_thread_get_server(t), path, message)
     }
 

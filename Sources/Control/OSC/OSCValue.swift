@@ -1,3 +1,5 @@
+import CLiblo
+
 /// One OSC argument after liblo has parsed it, in the types the engine accepts.
 public enum OSCValue: Equatable, Sendable {
     case number(Double)
@@ -17,6 +19,23 @@ public enum OSCValue: Equatable, Sendable {
     }
 
     public var text: String? { if case .text(let s) = self { s } else { nil } }
+}
+
+/// liblo messages are built in one place, for the server's replies and feedback and for the client.
+enum OSCMessage {
+    /// A new liblo message holding `values` (the caller frees it with `lo_message_free`).
+    static func make(_ values: [OSCValue]) -> lo_message? {
+        guard let message = lo_message_new() else { return nil }
+        for v in values {
+            switch v {
+            case .number(let d): lo_message_add_float(message, Float(d))
+            case .text(let s): lo_message_add_string(message, s)
+            case .bool(let b): if b { lo_message_add_true(message) } else { lo_message_add_false(message) }
+            case .other: break
+            }
+        }
+        return message
+    }
 }
 
 /// Preset names come from the network: names, never paths.
