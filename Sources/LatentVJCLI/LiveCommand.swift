@@ -76,8 +76,8 @@ struct LiveCommand: ParsableCommand {
     @Flag(help: "Start with the HUD hidden (H shows it).")
     var noHud = false
 
-    @Option(help: "UDP port of the OSC server (0: any free port, printed at start).")
-    var oscPort = 9000
+    @Option(help: "UDP port of the OSC server (default 9000, or a free one if 9000 is taken; 0: any free port, printed at start).")
+    var oscPort: Int?
 
     @Option(help: "Networks allowed to send OSC, as CIDR (repeatable; default: loopback and private networks).")
     var oscAllow: [String] = []
@@ -242,7 +242,13 @@ struct LiveCommand: ParsableCommand {
         if !noOsc {
             let filter: NetworkFilter
             do { filter = oscAllow.isEmpty ? .privateNetworks : try NetworkFilter(cidrs: oscAllow) } catch { throw UsageError("--osc-allow: \(error)") }
-            server = try OSCServer(port: oscPort, store: producer.parameters, filter: filter)
+            do {
+                server = try OSCServer(port: oscPort ?? 9000, store: producer.parameters, filter: filter)
+            } catch where oscPort == nil {
+                // The default port is taken (another engine, another app): the show still starts.
+                server = try OSCServer(port: 0, store: producer.parameters, filter: filter)
+                FileHandle.standardError.write("OSC: port 9000 is in use; using \(server!.port) instead (choose one with --osc-port)\n")
+            }
             FileHandle.standardError.write("OSC: listening on UDP port \(server!.port) (allowed: \(filter)); send /lvj/list for the namespace\n")
         }
         let folder = try presets ?? ShippedFiles.locate("Presets")

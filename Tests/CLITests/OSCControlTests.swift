@@ -145,6 +145,24 @@ final class OSCControlTests: CLIWorkspaceTestCase {
         XCTAssertGreaterThan(between.count, 20, "it glided over about 30 frames, not a jump: \(between.count)")
     }
 
+    func testATakenDefaultPortFallsBackToAFreeOne() throws {
+        // Something else holds UDP 9000 (another engine, another app): the show starts anyway.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 9000)); time.sleep(30)"]
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate(); holder.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let r = try CLI.run(["live", "--headless", "--no-jack", "--seconds", "2"], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("port 9000 is in use; using"), r.stderr)
+        // Asked for explicitly, a taken port is an error that says so.
+        let explicit = try CLI.run(["live", "--headless", "--no-jack", "--seconds", "2", "--osc-port", "9000"], environment: environment)
+        XCTAssertEqual(explicit.status, 64, explicit.stderr)
+        XCTAssertTrue(explicit.stderr.contains("--osc-port"), explicit.stderr)
+    }
+
     func testSenderOutsideTheAllowedNetworkHasNoEffect() throws {
         let engine = try startEngine(seconds: 4.5, ["--osc-allow", "127.0.0.1/32"])
         _ = try python(["send", "\(port)", "/lvj/intensity", "2.0", "--bind", "127.0.0.2"])   // not allowed
