@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "latentvj", targets: ["LatentVJCLI"]),
+        .executable(name: "latentvj-fuzz", targets: ["LatentVJFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -70,6 +71,10 @@ let package = Package(
             path: "Sources/LatentVJCLI"
         ),
 
+        // Fuzzing (issue 8): one entry per parser of outside input, and the libFuzzer driver (scripts/fuzz.sh).
+        .target(name: "FuzzTargets", dependencies: ["AudioIn", "Control", "Features", "Live", "StyleGAN", "Synthesis"], path: "Fuzz/FuzzTargets"),
+        .executableTarget(name: "LatentVJFuzz", dependencies: ["FuzzTargets"], path: "Fuzz/LatentVJFuzz"),
+
         // Test support: counts heap allocations per thread (real-time contract tests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .target(name: "TestServers", dependencies: ["CJack"], path: "Tests/TestServers"),
@@ -86,6 +91,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics", "Imaging"], exclude: ["Scripts"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter", "TestServers"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Basics", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
     ],

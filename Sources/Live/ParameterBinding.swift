@@ -61,7 +61,11 @@ public struct ParameterBinding {
     public func isBlackout(_ values: UnsafePointer<Double>) -> Bool { values[blackout] >= 0.5 }
     /// synth = none: the decoder gets neutral envelopes (the home picture; loops and noise still move).
     public func isSynthOff(_ values: UnsafePointer<Double>) -> Bool { values[synth] >= 0.5 }
-    public func paletteNumber(_ values: UnsafePointer<Double>, group: Int) -> Int { Int(values[palette[group]]) }
+    /// Clamped before the conversion: a logged value read back from a file may be anything.
+    public func paletteNumber(_ values: UnsafePointer<Double>, group: Int) -> Int {
+        let v = values[palette[group]]
+        return v.isFinite ? Int(min(9999, max(1, v))) : 1
+    }
     public func reseedIndex(group: Int) -> Int { reseed[group] }
     public func paletteIndex(group: Int) -> Int { palette[group] }
 

@@ -98,8 +98,14 @@ public final class OSCServer: @unchecked Sendable {
 
     // MARK: Dispatch (liblo's thread)
 
-    fileprivate func dispatch(path: String, arguments: [OSCValue], source: UnsafeMutableRawPointer?) {
-        let host = source.flatMap { lo_address_get_hostname($0) }.map { String(cString: $0) } ?? ""
+    /// A message as liblo hands it over, from `host`, with no reply address (fuzzing and tests use this
+    /// entry; the network path adds the sender's address for replies).
+    public func handleParsed(path: String, arguments: [OSCValue], host: String) {
+        dispatch(path: path, arguments: arguments, source: nil, host: host)
+    }
+
+    fileprivate func dispatch(path: String, arguments: [OSCValue], source: UnsafeMutableRawPointer?, host knownHost: String? = nil) {
+        let host = knownHost ?? source.flatMap { lo_address_get_hostname($0) }.map { String(cString: $0) } ?? ""
         guard filter.allows(host) else { return reject(.refusedSender, path, from: host) }
         let reply = { (p: String, v: [OSCValue]) in if let source { self.send(to: source, p, v) } }
 
@@ -133,7 +139,8 @@ public final class OSCServer: @unchecked Sendable {
             let sourcePort = source.flatMap { lo_address_get_port($0) }.flatMap { Int(String(cString: $0)) }
             guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
             let port = arguments.first.map { $0.number() } ?? sourcePort.map(Double.init)
-            guard let port, port.isFinite, (1...65535).contains(Int(port)) else { return reject(.outOfRange, path, from: host) }
+            // Range-checked as a Double: converting a huge value to Int first would trap (found by fuzzing).
+            guard let port, port.isFinite, (1...65535).contains(port) else { return reject(.outOfRange, path, from: host) }
             if parts[1] == "subscribe" { subscribe(host: host, port: Int(port)) } else { unsubscribe(host: host, port: Int(port)) }
             count()
         default:

@@ -69,12 +69,13 @@ public struct Parameter: Sendable, Equatable {
 
     /// The value as a person reads it ("on", "gru", "0.75").
     public func describe(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
         switch kind {
-        case .toggle: value >= 0.5 ? "on" : "off"
-        case .trigger: "—"
-        case .choice(let o): o.indices.contains(Int(value)) ? o[Int(value)] : "?"
-        case .integer: String(Int(value))
-        case .continuous: Self.short(value)
+        case .toggle: return value >= 0.5 ? "on" : "off"
+        case .trigger: return "—"
+        case .choice(let o): return o.indices.contains(Int(value)) ? o[Int(value)] : "?"
+        case .integer: return String(Int(value))
+        case .continuous: return Self.short(value)
         }
     }
 
