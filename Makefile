@@ -1,7 +1,7 @@
 # LatentVJ: the two commands of the README, and their parts.
 BIN := .build/release/latentvj
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test fuzz bench clean
 
 setup:
 	@./scripts/setup.sh
@@ -27,10 +27,15 @@ demo: build
 test: build
 	swift test -c release --disable-swift-testing
 
+# libFuzzer over every parser of outside input (FUZZ_SECONDS per target); see Docs/development.md.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh -t $(FUZZ_SECONDS)
+
 bench: build
 	$(BIN) bench features
 	$(BIN) bench render
 	$(BIN) bench synthesis
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-fuzz out
