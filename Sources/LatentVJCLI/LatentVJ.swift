@@ -1,4 +1,5 @@
 import ArgumentParser
+import Control
 import Basics
 import Foundation
 
@@ -35,5 +36,8 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as UsageError {
         FileHandle.standardError.write("error: \(error)\n")
         throw ExitCode(64)
+    } catch let error as MappingError {
+        FileHandle.standardError.write("error: \(error)\n")      // FILE:LINE: FIELD: … — an unusable input file
+        throw ExitCode(2)
     }
 }

@@ -44,6 +44,38 @@ final class LiveRecordingTests: CLIWorkspaceTestCase {
         XCTAssertGreaterThan(try duration(mkv, stream: "v:0"), 2, "the seconds before the kill are playable")
     }
 
+    /// SIGTERM (a service manager) and SIGINT (Ctrl-C): the recording is finalised, the JACK client leaves
+    /// the server cleanly, the exit status is 0.
+    func testStopSignalsFinaliseTheRecordingAndCloseTheJACKClient() throws {
+        let withJackd = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/with-jackd.sh").path
+        for signal in ["TERM", "INT"] {
+            let mkv = "\(folder!)/\(signal).mkv"
+            var env = environment!
+            env["LVJ"] = CLI.binary
+            let r = try CLI.runProgram(withJackd, ["bash", "-c", """
+                "$LVJ" live --headless --no-osc --seconds 60 --record "\(mkv)" 2> "\(folder!)/\(signal).err" &
+                engine=$!
+                sleep 4
+                jack_lsp | grep -c '^latentvj:' > "\(folder!)/\(signal).ports-before"
+                kill -\(signal) $engine
+                wait $engine; status=$?
+                jack_lsp | grep -c '^latentvj:' > "\(folder!)/\(signal).ports-after" || true
+                exit $status
+                """], environment: env)
+            let err = (try? String(contentsOfFile: "\(folder!)/\(signal).err", encoding: .utf8)) ?? ""
+            XCTAssertEqual(r.status, 0, "SIG\(signal): \(r.stderr) \(err)")
+            XCTAssertTrue(err.contains("recorded") && err.contains("frames to"), err)
+            let before = try String(contentsOfFile: "\(folder!)/\(signal).ports-before", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let after = try String(contentsOfFile: "\(folder!)/\(signal).ports-after", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertEqual(before, "5", "in_1, in_2, midi_in, out_1, out_2 while running")
+            XCTAssertEqual(after, "0", "the client left the server")
+            let decode = try CLI.runProgram("/usr/bin/ffmpeg", ["-v", "error", "-i", mkv, "-f", "null", "-"])
+            XCTAssertEqual(decode.status, 0, decode.stderr)
+            XCTAssertGreaterThan(try duration(mkv, stream: "v:0"), 1.5, "a finalised, playable recording")
+        }
+    }
+
     func testAFullDiskStopsTheRecordingNotTheShow() throws {
         let mkv = folder + "/full.mkv"
         let r = try CLI.runProgram("/bin/bash", ["-c", "\"$0\" model init > /dev/null && ulimit -f 150; exec \"$0\" live --headless --seconds 6 --record \"$1\"", CLI.binary, mkv], environment: environment)
