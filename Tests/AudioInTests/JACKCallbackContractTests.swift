@@ -99,6 +99,53 @@ extension JACKClientTests {
         print("JACK process thread over \(callbacks) callbacks: \(counts.allocations) allocations, \(counts.frees) frees, \(counts.locks) lock calls, \(counts.outputs) output calls; xruns \(after.xruns - before.xruns)")
     }
 
+    /// The same contract when a file plays through out_1/out_2 and the capture ring takes what those ports
+    /// play (the engine's `--audio` path under JACK): the second capture path of the callback.
+    func testProcessThreadStaysCleanWhileAnalysingPlayback() throws {
+        var options = JACKInput.Options()
+        options.serverName = server.name
+        options.playbackOutputs = true
+        options.analysePlayback = true
+        let input = try JACKInput(options: options)
+        defer { input.close() }
+        try input.activate()
+        let playing = Atomic<Bool>(true)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread {
+            var chunk = [Float](repeating: 0, count: 2 * 1024)
+            var n = 0
+            while playing.load(ordering: .relaxed) {
+                let frames = min(1024, input.playbackSpaceFrames)
+                for i in 0..<frames { chunk[2 * i] = Float(sin(Double(n + i) * 0.05)); chunk[2 * i + 1] = chunk[2 * i] }
+                n += input.writePlayback(chunk, frames: frames)
+                usleep(5_000)
+            }
+            stopped.signal()
+        }.start()
+        defer { playing.store(false, ordering: .relaxed); stopped.wait() }
+        XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > 100 }, "no warm-up: the callback does not run")
+        let processThread = input.processThread
+        var audio = [Float](repeating: 0, count: 2 * 4096)
+        var loudest: Float = 0
+        let before = input.stats
+        lvj_count_threads_begin()
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let frames = input.read(into: &audio, maxFrames: 4096)
+            for i in 0..<2 * frames { loudest = max(loudest, abs(audio[i])) }
+            usleep(5_000)
+        }
+        lvj_count_threads_end()
+        let counts = lvj_thread_counts_of(processThread)
+        let callbacks = input.stats.callbacks - before.callbacks
+        XCTAssertGreaterThan(callbacks, 700, "5 s at 48 kHz / 256 is 937 callbacks")
+        XCTAssertEqual(counts.allocations, 0, "allocations during \(callbacks) callbacks")
+        XCTAssertEqual(counts.frees, 0)
+        XCTAssertEqual(counts.locks, 0)
+        XCTAssertEqual(counts.outputs, 0)
+        XCTAssertGreaterThan(loudest, 0.9, "the capture ring carried what out_1/out_2 played")
+    }
+
     /// The same measurement catches a callback that breaks the contract: a bare JACK client whose process
     /// callback mallocs, frees and locks a mutex is counted on JACK's process thread (the thread
     /// `jack_client_thread_id` names, and the one pthread_self() inside the callback returns).
