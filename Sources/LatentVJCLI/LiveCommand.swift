@@ -181,9 +181,6 @@ struct LiveCommand: ParsableCommand {
                 }
                 usleep(headless ? 100_000 : 4_000)
             }
-            if ProcessInfo.processInfo.environment["LVJ_DEBUG"] != nil {
-                FileHandle.standardError.write("loop ended: finished=\(producer.isFinished) stop=\(StopSignals.requested) signal=\(StopSignals.received.load(ordering: .relaxed)) source.finished=\(source.finished)\n")
-            }
             if let screenshot, let window { try saveScreenshot(window, to: screenshot) }
             control.midi?.stop()
             control.osc?.stop()
@@ -382,13 +379,11 @@ enum StopSignals {
         for s in [SIGINT, SIGTERM] {
             signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-            source.setEventHandler { received.store(Int(s), ordering: .relaxed); flag.store(true, ordering: .releasing) }
+            source.setEventHandler { flag.store(true, ordering: .releasing) }
             source.resume()
             sources.append(source)
         }
     }
     static let flag = Atomic<Bool>(false)
-    /// The signal that asked to stop (0: none), for the log.
-    static let received = Atomic<Int>(0)
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
 }

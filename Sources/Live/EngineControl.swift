@@ -19,7 +19,8 @@ public final class EngineControl {
     public private(set) var message: String?
     /// Set when a key or OSC asked to learn: the parameter waiting for a control to move.
     public var learnPrompt: String? { learning.map { "MIDI learn: move a control for \(store.registry[$0].name)" } }
-    public private(set) var learning: Int?
+    /// The parameter MIDI learn is armed for (the MIDI side holds the state).
+    public var learning: Int? { midi?.learning }
     /// The MIDI side (mapping router, learn), when there is a MIDI input.
     public var midi: MIDIControl? {
         didSet { if let midi { osc?.mappedAddress = { [weak midi] address, value in midi?.handle(osc: address, value: value) ?? false } } }
@@ -126,14 +127,12 @@ public final class EngineControl {
 
     public func arm(learn parameter: Int) {
         guard let midi else { return say("MIDI learn needs a MIDI input (JACK: latentvj:midi_in)") }
-        learning = parameter
         midi.arm(learn: parameter)
     }
 
     /// Learn finished (or was cancelled: `text` says which).
     public func learned(_ text: String?) {
-        if learning != nil && midi?.learning != nil { midi?.cancelLearn() }
-        learning = nil
+        midi?.cancelLearn()
         if let text { say(text) }
     }
 

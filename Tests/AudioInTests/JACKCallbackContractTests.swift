@@ -29,20 +29,8 @@ extension JACKClientTests {
         XCTAssertEqual(try input.connect(pattern: "lvjmetro:|lvjseq:"), 3)
 
         // A file player keeps the playback ring topped up, as the engine's player thread would.
-        let playing = Atomic<Bool>(true)
-        let stopped = DispatchSemaphore(value: 0)
-        Thread {
-            var chunk = [Float](repeating: 0, count: 2 * 1024)
-            var n = 0
-            while playing.load(ordering: .relaxed) {
-                let frames = min(1024, input.playbackSpaceFrames)
-                for i in 0..<frames { chunk[2 * i] = Float(sin(Double(n + i) * 0.1)); chunk[2 * i + 1] = chunk[2 * i] }
-                n += input.writePlayback(chunk, frames: frames)
-                usleep(5_000)
-            }
-            stopped.signal()
-        }.start()
-        defer { playing.store(false, ordering: .relaxed); stopped.wait() }
+        let stopPlaying = playSine(into: input, step: 0.1)
+        defer { stopPlaying() }
 
         XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > 100 }, "no warm-up: the callback does not run")
         let processThread = input.processThread
@@ -109,20 +97,8 @@ extension JACKClientTests {
         let input = try JACKInput(options: options)
         defer { input.close() }
         try input.activate()
-        let playing = Atomic<Bool>(true)
-        let stopped = DispatchSemaphore(value: 0)
-        Thread {
-            var chunk = [Float](repeating: 0, count: 2 * 1024)
-            var n = 0
-            while playing.load(ordering: .relaxed) {
-                let frames = min(1024, input.playbackSpaceFrames)
-                for i in 0..<frames { chunk[2 * i] = Float(sin(Double(n + i) * 0.05)); chunk[2 * i + 1] = chunk[2 * i] }
-                n += input.writePlayback(chunk, frames: frames)
-                usleep(5_000)
-            }
-            stopped.signal()
-        }.start()
-        defer { playing.store(false, ordering: .relaxed); stopped.wait() }
+        let stopPlaying = playSine(into: input, step: 0.05)
+        defer { stopPlaying() }
         XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > 100 }, "no warm-up: the callback does not run")
         let processThread = input.processThread
         var audio = [Float](repeating: 0, count: 2 * 4096)
@@ -144,6 +120,25 @@ extension JACKClientTests {
         XCTAssertEqual(counts.locks, 0)
         XCTAssertEqual(counts.outputs, 0)
         XCTAssertGreaterThan(loudest, 0.9, "the capture ring carried what out_1/out_2 played")
+    }
+
+    /// A player thread keeping `input`'s playback ring topped up with a sine (phase `step` per frame), as
+    /// the engine's file player does; the returned function stops it and waits for the thread to end.
+    func playSine(into input: JACKInput, step: Double) -> () -> Void {
+        let playing = Atomic<Bool>(true)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread {
+            var chunk = [Float](repeating: 0, count: 2 * 1024)
+            var n = 0
+            while playing.load(ordering: .relaxed) {
+                let frames = min(1024, input.playbackSpaceFrames)
+                for i in 0..<frames { chunk[2 * i] = Float(sin(Double(n + i) * step)); chunk[2 * i + 1] = chunk[2 * i] }
+                n += input.writePlayback(chunk, frames: frames)
+                usleep(5_000)
+            }
+            stopped.signal()
+        }.start()
+        return { playing.store(false, ordering: .relaxed); stopped.wait() }
     }
 
     /// The same measurement catches a callback that breaks the contract: a bare JACK client whose process
