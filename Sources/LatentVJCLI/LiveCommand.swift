@@ -19,7 +19,7 @@ struct LiveCommand: ParsableCommand {
         Without --jack it plays a file (--audio, or the built-in demo track): through the JACK outputs out_1/out_2, \
         connected to the speakers and analysed in sync with what they play, when a JACK server runs; otherwise on an \
         internal clock, so it runs on any machine. \
-        Keys: F fullscreen, H HUD, Esc quit. Without a display use --headless (the engine runs and reports its \
+        Keys: F fullscreen, H HUD, Esc quit. SIGHUP (or OSC /lvj/reload) re-reads the mapping, envelope network, model and presets; a broken file is reported and the running one stays. Without a display use --headless (the engine runs and reports its \
         frame rate). Recording, OSC and MIDI control are being built (issues 6–7).
 
         Examples:
@@ -131,6 +131,8 @@ struct LiveCommand: ParsableCommand {
             if fullscreen { store.set("fullscreen", 1) }
             if record != nil { store.set("record", 1) }
             store.set("deep.palette", Double(paletteSeed)); store.set("middle.palette", Double(paletteSeed)); store.set("shallow.palette", Double(paletteSeed))
+            control.modelPath = model.model
+            control.envelopePath = path
             if let preset { control.recall(preset, morph: 0) }
             StopSignals.install()
             producer.start()
@@ -143,6 +145,7 @@ struct LiveCommand: ParsableCommand {
                 let elapsed = Date().timeIntervalSince(started)
                 if let seconds, elapsed >= seconds { break }
                 (source as? JACKSource)?.keepAlive(now: elapsed)
+                if StopSignals.takeReloadRequest() { control.reload(.all) }
                 // The record toggle is a parameter (R, OSC, MIDI all set it); a failed encoder clears it.
                 if (store.value("record") ?? 0 >= 0.5) != recording.isRecording { recording.toggle() }
                 let recordingState = recording.poll()        // notices a failed encoder even without a window
@@ -190,7 +193,7 @@ struct LiveCommand: ParsableCommand {
             let s = producer.snapshot, p = producer.frameTimePercentiles()
             let wall = Date().timeIntervalSince(started)
             print(String(format: "%d frames in %.1f s (%.1f fps sustained); frame time p50 %.1f ms, p99 %.1f ms; model: %@",
-                         s.frames, wall, Double(s.frames) / max(wall, 1e-9), p.p50, p.p99, generator.label))
+                         s.frames, wall, Double(s.frames) / max(wall, 1e-9), p.p50, p.p99, control.modelName == "default" ? generator.label : control.modelName))
         }
     }
 
@@ -371,19 +374,23 @@ final class RecordingControl {
 }
 
 /// SIGINT and SIGTERM end the show cleanly: the main loop sees the flag, recordings are finalised.
+/// SIGHUP asks for every file to be re-read (the daemon convention; `/lvj/reload` over OSC does the same).
 enum StopSignals {
-    static var requested: Bool { flag.load(ordering: .acquiring) }
+    static var requested: Bool { stop.load(ordering: .acquiring) }
+
+    /// True once per SIGHUP received.
+    static func takeReloadRequest() -> Bool { reload.exchange(false, ordering: .acquiringAndReleasing) }
 
     static func install() {
-        flag.store(false, ordering: .releasing)
-        for s in [SIGINT, SIGTERM] {
+        stop.store(false, ordering: .releasing)
+        for s in [SIGINT, SIGTERM, SIGHUP] {
             signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-            source.setEventHandler { flag.store(true, ordering: .releasing) }
+            source.setEventHandler { if s == SIGHUP { reload.store(true, ordering: .releasing) } else { stop.store(true, ordering: .releasing) } }
             source.resume()
             sources.append(source)
         }
     }
-    static let flag = Atomic<Bool>(false)
+    static let stop = Atomic<Bool>(false), reload = Atomic<Bool>(false)
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
 }

@@ -2,6 +2,7 @@ import Basics
 import Control
 import Foundation
 import StyleGAN
+import Synchronization
 import Synthesis
 
 /// The control side of the engine, driven by the main loop: OSC commands (presets, learn), preset
@@ -13,7 +14,15 @@ public final class EngineControl {
     public let producer: FrameProducer
     public let presets: PresetLibrary
     public let osc: OSCServer?
-    public let modelName: String
+    /// The running model's name (a reload keeps the name of its file).
+    public internal(set) var modelName: String
+    /// The files a reload re-reads: the model (nil: the built-in default) and the envelope network
+    /// running now (a preset that brings another network changes it).
+    public var modelPath: String?
+    public var envelopePath: String?
+    /// A model being loaded off the main thread for a reload, and its result when done.
+    let modelLoad = Shared<Result<FrameProducer.ModelChange, Error>?>(nil)
+    var modelLoading = false
     /// The preset recalled last (HUD), and the latest message for the HUD (errors, "saved …").
     public private(set) var presetName = "default"
     public private(set) var message: String?
@@ -25,7 +34,7 @@ public final class EngineControl {
     public var midi: MIDIControl? {
         didSet { if let midi { osc?.mappedAddress = { [weak midi] address, value in midi?.handle(osc: address, value: value) ?? false } } }
     }
-    private let generator: Generator
+    let generator: Generator
     private var sentValues: [Double]
     private var touchedValues: [Double]
     /// The parameter a controller moved most recently (the L key learns for it).
@@ -58,6 +67,8 @@ public final class EngineControl {
         followPalettes()
         _ = producer.takeRetiredPalette()            // released here, on the main thread
         _ = producer.takeRetiredNetwork()
+        _ = producer.takeRetiredModel()
+        finishModelReload()
         for i in 0..<store.registry.count {
             let v = store.value(i)
             if v != touchedValues[i] { touchedValues[i] = v; if store.registry[i].kind == .continuous { lastTouched = i } }
@@ -86,6 +97,7 @@ public final class EngineControl {
         case .morphPreset(let name, let seconds): recall(name, morph: seconds ?? store.value("morph.time") ?? 4)
         case .savePreset(let name): save(name)
         case .learn(let parameter): arm(learn: parameter)
+        case .reload(let what): reload(what)
         }
     }
 
@@ -98,6 +110,7 @@ public final class EngineControl {
             if let envelope = preset.envelope, envelope != producer.networkName {
                 let path = try presets.path(ofFile: envelope)
                 try producer.change(network: try EnvelopeModelFile.load(path: path), name: envelope)
+                envelopePath = path
             }
             preset.apply(to: store, morph: morph)
             presetName = preset.name

@@ -91,6 +91,13 @@ public final class FrameProducer: @unchecked Sendable {
         public init(group: Int, latents: [Float], seed: UInt64) { self.group = group; self.latents = latents; self.seed = seed }
     }
     private let paletteExchange = Mutex<(pending: PaletteChange?, retired: [Float]?)>((nil, nil))
+    /// A reloaded model (same architecture) with the palettes redrawn through its mapping network,
+    /// prepared on the main thread; after the swap it goes back there to be released.
+    public struct ModelChange {
+        public var generator: Generator, palettes: [PaletteChange]
+        public init(generator: Generator, palettes: [PaletteChange]) { self.generator = generator; self.palettes = palettes }
+    }
+    private let modelExchange = Mutex<(pending: ModelChange?, retired: ModelChange?)>((nil, nil))
 
     public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
                 parameters: ParameterStore? = nil, networkName: String = "envelope network") throws {
@@ -145,6 +152,22 @@ public final class FrameProducer: @unchecked Sendable {
         networkExchange.withLock { $0.pending = change }
     }
 
+    /// Main thread: switches to a reloaded model at the next frame. It must have the running model's
+    /// architecture (checked here: otherwise nothing changes and the error says why); the producer then
+    /// copies its weights into the running generator and swaps in the palettes drawn through it.
+    public func change(model: ModelChange) throws {
+        guard model.generator.architecture == generator.architecture else {
+            throw UsageError("\(model.generator.label) has another architecture than the running \(generator.label): restart with --model to switch")
+        }
+        guard model.palettes.allSatisfy({ $0.latents.count == decoder.palette.size * generator.architecture.wDim }) else {
+            throw UsageError("the palettes drawn for \(model.generator.label) do not fit the decoder")
+        }
+        modelExchange.withLock { $0.pending = model }
+    }
+
+    /// Main thread: a replaced model change (the loaded generator and the old palettes), to release here.
+    public func takeRetiredModel() -> Bool { modelExchange.withLock { e in defer { e.retired = nil }; return e.retired != nil } }
+
     /// Main thread: a replaced network, to release here.
     public func takeRetiredNetwork() -> Bool { networkExchange.withLock { e in defer { e.retired = nil }; return e.retired != nil } }
 
@@ -194,6 +217,7 @@ public final class FrameProducer: @unchecked Sendable {
         binding.applyGains(values, to: decoder)
         swapPendingPalette()
         swapPendingNetwork()
+        swapPendingModel()
         let bpm = Double(row[Self.tempoAt])
         // Musical time: beats and the noise loop advance with the music and stand still in silence.
         let rms = Double(row[Self.rmsAt])
@@ -244,6 +268,21 @@ public final class FrameProducer: @unchecked Sendable {
             swap(&runner, &change.runner)
             swap(&statistics, &change.statistics)
             swap(&currentNetworkName, &change.name)
+            e.retired = change
+        }
+    }
+
+    /// Copies a reloaded model's weights into the running generator (in place, nothing allocated) and
+    /// swaps in its palettes; the loaded generator and the old latents go back to the main thread.
+    private func swapPendingModel() {
+        _ = modelExchange.withLock { e in
+            guard var change = e.pending else { return }
+            e.pending = nil
+            try? generator.adoptWeights(of: change.generator)      // the architecture was checked in `change(model:)`
+            decoder.generatorWeightsChanged()
+            for i in change.palettes.indices {
+                decoder.palette.exchange(Self.groups[change.palettes[i].group], latents: &change.palettes[i].latents, seed: change.palettes[i].seed)
+            }
             e.retired = change
         }
     }

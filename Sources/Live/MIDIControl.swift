@@ -23,12 +23,9 @@ public final class MIDIControl: @unchecked Sendable {
     private var thread: Thread?
     private let stopFlag = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
-    /// What the main loop must act on: preset slots from program changes, learn results. A class, so
+    /// What the main loop must act on: preset slots from program changes, learn results. Shared, so
     /// the router's program-change closure can hold it before `self` exists.
-    private final class Pending: @unchecked Sendable {
-        let value = Mutex<(slots: [Int], learned: [String])>(([], []))
-    }
-    private let pending = Pending()
+    private let pending = Shared<(slots: [Int], learned: [String])>(([], []))
     private let counters = Mutex<(messages: Int, garbage: Int)>((0, 0))
 
     /// Loads the mappings (an error names file, line and field).

@@ -17,6 +17,12 @@ final class FloatBuffer {
 
     deinit { pointer.deallocate() }
 
+    /// Overwrites every value with `other`'s (same count): allocation-free.
+    func copy(from other: FloatBuffer) {
+        precondition(other.count == count)
+        pointer.update(from: other.pointer, count: count)
+    }
+
     subscript(i: Int) -> Float {
         get { pointer[i] }
         set { pointer[i] = newValue }

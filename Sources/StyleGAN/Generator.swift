@@ -98,6 +98,24 @@ public final class Generator {
     /// The buffer (resolution²) that `NoiseMode.custom` reads for conv layer `layer`.
     public func noiseMap(layer: Int) -> UnsafeMutablePointer<Float> { convs[layer].noiseCustom.pointer }
 
+    /// Takes over the trained values of `other`, a generator of the same architecture (a reloaded or
+    /// retrained model, swapped in live between frames). Copies in place: nothing is allocated, the
+    /// scratch and noise-map buffers others hold pointers to stay where they are.
+    public func adoptWeights(of other: Generator) throws {
+        guard other.architecture == architecture else {
+            throw ArchitectureError(message: "\(other.label) has another architecture (\(other.architecture.imgResolution) px, \(other.numWs) ws) than the running \(label) (\(architecture.imgResolution) px, \(numWs) ws)")
+        }
+        for i in mapping.indices { mapping[i].copyParameters(from: other.mapping[i]) }
+        if let embed, let theirs = other.embed { embed.copyParameters(from: theirs) }
+        wAverage.copy(from: other.wAverage)
+        constInput.copy(from: other.constInput)
+        for i in convs.indices { convs[i].copyParameters(from: other.convs[i]) }
+        for i in toRGBs.indices { toRGBs[i].copyParameters(from: other.toRGBs[i]) }
+    }
+
+    /// Writes the stored w average (wDim values) into `destination`: allocation-free.
+    public func copyWAverage(into destination: UnsafeMutablePointer<Float>) { destination.update(from: wAverage.pointer, count: architecture.wDim) }
+
     /// The stored w average (the centre of truncation).
     public var wAverageValues: [Float] { Array(UnsafeBufferPointer(start: wAverage.pointer, count: architecture.wDim)) }
 

@@ -16,6 +16,9 @@ final class DenseLayer {
         self.leakyReLU = leakyReLU
     }
 
+    /// Takes over another model's trained values (same shape; see `Generator.adoptWeights`).
+    func copyParameters(from other: DenseLayer) { weight.copy(from: other.weight); bias.copy(from: other.bias) }
+
     @inline(__always)
     func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         ParallelGEMM.shared.multiplyVector(m: outputs, n: inputs, a: weight.pointer, x: x, y: y)
@@ -61,7 +64,7 @@ final class SynthesisLayer {
     /// Σ over the 3×3 taps of W², [out][in]: demodulation becomes one matrix-vector product per frame.
     let weightSquares: FloatBuffer
     let bias: FloatBuffer
-    let noiseStrength: Float
+    private(set) var noiseStrength: Float
     let noiseConst: FloatBuffer
     let noiseCustom: FloatBuffer
     let convClamp: Float?
@@ -98,6 +101,13 @@ final class SynthesisLayer {
         styles = FloatBuffer(count: inChannels); stylesSquared = FloatBuffer(count: inChannels)
         demod = FloatBuffer(count: outChannels)
         output = FloatBuffer(count: outChannels * resolution * resolution)
+    }
+
+    func copyParameters(from other: SynthesisLayer) {
+        affine.copyParameters(from: other.affine)
+        weight.copy(from: other.weight); weightSquares.copy(from: other.weightSquares); bias.copy(from: other.bias)
+        noiseConst.copy(from: other.noiseConst)
+        noiseStrength = other.noiseStrength
     }
 
     /// Styles from w, and the demodulation coefficients d[o] = 1/sqrt(Σ_i Σ_k (W[o,i,k] s_i)² + 1e-8).
@@ -149,6 +159,10 @@ final class ToRGBLayer {
         modulated = FloatBuffer(count: outChannels * inChannels)
         styles = FloatBuffer(count: inChannels)
         output = FloatBuffer(count: outChannels * resolution * resolution)
+    }
+
+    func copyParameters(from other: ToRGBLayer) {
+        affine.copyParameters(from: other.affine); weight.copy(from: other.weight); bias.copy(from: other.bias)
     }
 
     func forward(_ x: UnsafePointer<Float>, w: UnsafePointer<Float>, gemm: ParallelGEMM) {

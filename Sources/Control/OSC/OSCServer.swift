@@ -15,6 +15,12 @@ public final class OSCServer: @unchecked Sendable {
     public enum Command: Equatable, Sendable {
         case loadPreset(String), savePreset(String), morphPreset(String, seconds: Double?)
         case learn(parameter: Int)
+        case reload(ReloadTarget)
+    }
+
+    /// What `/lvj/reload` (and SIGHUP, for `all`) re-reads from disk while the engine runs.
+    public enum ReloadTarget: String, CaseIterable, Equatable, Sendable {
+        case all, mapping, envelope, model, presets
     }
 
     /// Why a message was ignored.
@@ -125,6 +131,12 @@ public final class OSCServer: @unchecked Sendable {
             guard arguments.count == 1, let name = arguments[0].text else { return reject(arguments.count == 1 ? .wrongType : .wrongArity, path, from: host) }
             guard let i = store.registry.index(of: name) ?? store.registry.index(ofOSC: name) else { return reject(.unknownAddress, path, from: host) }
             commands.withLock { $0.append(.learn(parameter: i)) }; count()
+        case ("lvj", 2) where parts[1] == "reload":
+            guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
+            guard let what = arguments.isEmpty ? .all : arguments[0].text.flatMap(ReloadTarget.init(rawValue:)) else {
+                return reject(arguments[0].text == nil ? .wrongType : .outOfRange, path, from: host)
+            }
+            commands.withLock { $0.append(.reload(what)) }; count()
         case ("lvj", 2) where parts[1] == "list":
             for (i, p) in store.registry.parameters.enumerated() {
                 reply("/lvj/param", [.text(p.name), .text(p.typeName), .number(p.minimum), .number(p.maximum), .number(p.defaultValue),

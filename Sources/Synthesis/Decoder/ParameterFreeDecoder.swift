@@ -93,6 +93,9 @@ public final class ParameterFreeDecoder {
 
     deinit { wAverage.deallocate(); smoothed.deallocate(); weights.deallocate(); centreWeights.deallocate(); w.deallocate() }
 
+    /// The generator took over another model's weights: truncation now centres on its w average.
+    public func generatorWeightsChanged() { generator.copyWAverage(into: wAverage) }
+
     /// Distinct noise resolutions, ascending: the index space of `gains.noiseSigma`.
     public var noiseResolutions: [Int] { distinctResolutions }
 

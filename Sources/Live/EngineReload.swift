@@ -1,0 +1,89 @@
+import Basics
+import Control
+import Foundation
+import StyleGAN
+import Synthesis
+
+/// Re-reading the engine's files while it runs (OSC `/lvj/reload`, SIGHUP): a mapping, envelope
+/// network or model edited or retrained during a set comes in without a restart. Each file is read and
+/// checked completely before anything running is touched, so a broken or half-written file gives a
+/// clear error and the previous one stays active.
+extension EngineControl {
+    public func reload(_ what: OSCServer.ReloadTarget) {
+        switch what {
+        case .all: for one in OSCServer.ReloadTarget.allCases where one != .all { reload(one) }
+        case .mapping: reloadMapping()
+        case .envelope: reloadEnvelope()
+        case .model: reloadModel()
+        case .presets: checkPresets()
+        }
+    }
+
+    private func reloadMapping() {
+        guard let midi else { return say("mapping: no MIDI input, nothing to reload") }
+        if let problem = midi.reload() { say(problem) } else { say("mapping reloaded: \(midi.mappingName) (\(midi.entryCount) controls)") }
+    }
+
+    private func reloadEnvelope() {
+        guard let path = envelopePath else { return say("envelope network: no file to reload") }
+        let name = (path as NSString).lastPathComponent
+        do {
+            try producer.change(network: try EnvelopeModelFile.load(path: path), name: name)
+            say("envelope network \(name) reloaded")
+        } catch {
+            say("envelope network not reloaded, the previous one stays active: \(error)")
+        }
+    }
+
+    /// Loads the model off the main thread (a large checkpoint takes seconds; the window keeps
+    /// presenting), draws the current palettes through its mapping network, and hands both over at the
+    /// next main-loop turn (`finishModelReload`).
+    private func reloadModel() {
+        guard let path = modelPath else { return say("model: the built-in default model has no file to reload (start with --model FILE)") }
+        guard !modelLoading else { return say("model: a reload is already under way") }
+        modelLoading = true
+        say("model: reloading \((path as NSString).lastPathComponent)…")
+        let running = generator.architecture, seeds = producer.paletteSeeds, size = producer.paletteSize
+        let result = modelLoad
+        Thread.detachNewThread {
+            ThreadPriority.yieldToAudio()
+            let outcome = Result<FrameProducer.ModelChange, Error>(catching: {
+                let fresh = try Generator(weights: try GeneratorCheckpoint.load(path: path).weights)
+                guard fresh.architecture == running else {
+                    throw UsageError("\(fresh.label) has another architecture (\(fresh.architecture.imgResolution) px) than the running model (\(running.imgResolution) px): restart with --model to switch")
+                }
+                let palettes = seeds.enumerated().map { g, seed in
+                    FrameProducer.PaletteChange(group: g, latents: Palette.draw(generator: fresh, size: size, seed: seed), seed: seed)
+                }
+                return FrameProducer.ModelChange(generator: fresh, palettes: palettes)
+            })
+            result.value.withLock { $0 = outcome }
+        }
+    }
+
+    /// Main loop: a model loaded for a reload goes to the producer, or its error to the HUD.
+    func finishModelReload() {
+        guard modelLoading, let outcome = modelLoad.value.withLock({ r in defer { r = nil }; return r }) else { return }
+        modelLoading = false
+        let name = (modelPath.map { ($0 as NSString).lastPathComponent }) ?? "model"
+        do {
+            try producer.change(model: try outcome.get())
+            modelName = name
+            say("model \(name) reloaded")
+        } catch {
+            say("model not reloaded, the previous one stays active: \(error)")
+        }
+    }
+
+    /// Presets are read at each recall, so there is nothing to swap: this checks every file in the
+    /// folder and names the broken ones (recalling one of those changes nothing and says why).
+    private func checkPresets() {
+        var broken: [String] = []
+        let names = presets.names
+        for name in names {
+            do { _ = try presets.load(name, registry: store.registry) } catch { broken.append("\(error)") }
+        }
+        say(broken.isEmpty ? "presets: \(names.count) checked, all good"
+            : "presets: \(names.count - broken.count) of \(names.count) good; broken: " + broken.joined(separator: "; "))
+    }
+}
