@@ -32,9 +32,11 @@ let package = Package(
         system("CSDL2", "sdl2", apt: "libsdl2-dev"),
         system("COpenBLAS", "openblas", apt: "libopenblas-dev"),
         system("CPNG", "libpng", apt: "libpng-dev"),
+        // glibc's allocator knobs (part of libc: nothing to install or link).
+        .systemLibrary(name: "CMalloc"),
 
         // Shared vocabulary: errors, progress, small numeric helpers.
-        .target(name: "Basics"),
+        .target(name: "Basics", dependencies: ["CMalloc"]),
         // BLAS/LAPACK in one place.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "Basics"]),
         // Audio in: WAV, ffmpeg decoding, the demo track, audio devices.

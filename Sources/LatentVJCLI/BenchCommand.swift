@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance (numbers and ratios; nothing passes or fails).",
-        subcommands: [BenchFeatures.self, BenchRender.self, BenchCorrelation.self, BenchSynthesis.self, BenchLive.self, BenchControl.self])
+        subcommands: [BenchFeatures.self, BenchRender.self, BenchCorrelation.self, BenchSynthesis.self, BenchLive.self, BenchControl.self, BenchSoak.self])
 }
 
 struct BenchFeatures: ParsableCommand {

@@ -102,6 +102,7 @@ struct LiveCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            MemoryPolicy.returnLargeBlocksToTheSystem()
             let path = try envelope ?? ShippedFiles.locate("Presets/live.envelope")
             let network = try EnvelopeModelFile.load(path: path)
             let generator = try Generator(weights: model.load())
@@ -132,6 +133,7 @@ struct LiveCommand: ParsableCommand {
             if record != nil { store.set("record", 1) }
             store.set("deep.palette", Double(paletteSeed)); store.set("middle.palette", Double(paletteSeed)); store.set("shallow.palette", Double(paletteSeed))
             control.modelPath = model.model
+            if let jack = source as? JACKSource { control.audioHealth = { (jack.input.stats.xruns, jack.input.isConnected) } }
             control.envelopePath = path
             if let preset { control.recall(preset, morph: 0) }
             StopSignals.install()

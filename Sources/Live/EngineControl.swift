@@ -20,6 +20,9 @@ public final class EngineControl {
     /// running now (a preset that brings another network changes it).
     public var modelPath: String?
     public var envelopePath: String?
+    /// The audio side's health for `/lvj/status/engine`: xruns so far and whether the audio server is
+    /// connected (the live command reads its JACK source; a file on the internal clock has neither).
+    public var audioHealth: () -> (xruns: Int, connected: Bool) = { (0, false) }
     /// A model being loaded off the main thread for a reload, and its result when done.
     let modelLoad = Shared<Result<FrameProducer.ModelChange, Error>?>(nil)
     var modelLoading = false
@@ -88,6 +91,13 @@ public final class EngineControl {
             osc.broadcast("/lvj/status/bpm", [.number(status.bpm)])
             osc.broadcast("/lvj/status/recording", [.number(status.recording ? 1 : 0)])
             osc.broadcast("/lvj/status/preset", [.text(presetName)])
+            // For monitors (and `bench soak`): frames rendered at engine time `now`, xruns, audio server
+            // connected; messages taken and ignored from OSC and MIDI.
+            let audio = audioHealth()
+            osc.broadcast("/lvj/status/engine", [.number(Double(producer.snapshot.frames)), .number(now), .number(Double(audio.xruns)),
+                                                 .number(audio.connected ? 1 : 0)])
+            osc.broadcast("/lvj/status/control", [.number(Double(osc.acceptedCount)), .number(Double(osc.totalRejected)),
+                                                  .number(Double(midi?.messageCount ?? 0)), .number(Double(midi?.garbageCount ?? 0))])
         }
     }
 

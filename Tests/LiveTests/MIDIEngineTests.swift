@@ -25,10 +25,10 @@ final class MIDIEngineTests: XCTestCase {
     }
 
     /// The engine's side: JACK source (in_1/in_2/midi_in), producer, MIDI control thread on a mapping.
-    func engine(mapping: String) throws -> (JACKSource, FrameProducer, MIDIControl, JACKMIDISender) {
+    func engine(mapping: String) throws -> (JACKSource, FrameProducer, MIDIControl, JACKMIDIOutput) {
         let path = "\(folder!)/controller.yaml"
         try mapping.write(toFile: path, atomically: true, encoding: .utf8)
-        let sender = try JACKMIDISender(name: "lvjknobs", serverName: server.name)
+        let sender = try JACKMIDIOutput(name: "lvjknobs", serverName: server.name)
         let source = try JACKSource(connect: "lvjknobs:", playing: nil, serverName: server.name)
         let producer = try FrameProducerTests.producer(source)
         let midi = try MIDIControl(store: producer.parameters, mappingPath: path)

@@ -248,24 +248,7 @@ private func oscHandler(_ path: UnsafePointer<CChar>?, _ types: UnsafePointer<CC
                         _ argc: Int32, _ message: lo_message?, _ user: UnsafeMutableRawPointer?) -> Int32 {
     guard let user, let path else { return 0 }
     let server = Unmanaged<OSCServer>.fromOpaque(user).takeUnretainedValue()
-    var arguments: [OSCValue] = []
-    if let types, let argv {
-        for i in 0..<Int(argc) {
-            guard let arg = argv[i] else { continue }
-            let tag = UInt8(bitPattern: types[i])
-            switch tag {
-            case UInt8(ascii: "f"): arguments.append(.number(Double(arg.pointee.f)))
-            case UInt8(ascii: "d"): arguments.append(.number(arg.pointee.d))
-            case UInt8(ascii: "i"): arguments.append(.number(Double(arg.pointee.i)))
-            case UInt8(ascii: "h"): arguments.append(.number(Double(arg.pointee.h)))
-            case UInt8(ascii: "T"): arguments.append(.bool(true))
-            case UInt8(ascii: "F"): arguments.append(.bool(false))
-            case UInt8(ascii: "s"), UInt8(ascii: "S"):
-                arguments.append(.text(UnsafeRawPointer(arg).withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }))
-            default: arguments.append(.other(Character(UnicodeScalar(tag))))
-            }
-        }
-    }
+    let arguments = OSCMessage.arguments(types: types, argv: argv, count: argc)
     server.dispatch(path: String(cString: path), arguments: arguments, source: message.flatMap { lo_message_get_source($0) })
     return 0
 }

@@ -21,8 +21,31 @@ public enum OSCValue: Equatable, Sendable {
     public var text: String? { if case .text(let s) = self { s } else { nil } }
 }
 
-/// liblo messages are built in one place, for the server's replies and feedback and for the client.
+/// liblo messages are built and read in one place, for the server, its replies and feedback, the
+/// client and the listener.
 enum OSCMessage {
+    /// The arguments of a message as liblo hands them to a method handler.
+    static func arguments(types: UnsafePointer<CChar>?, argv: UnsafeMutablePointer<UnsafeMutablePointer<lo_arg>?>?, count: Int32) -> [OSCValue] {
+        guard let types, let argv else { return [] }
+        var arguments: [OSCValue] = []
+        for i in 0..<Int(count) {
+            guard let arg = argv[i] else { continue }
+            let tag = UInt8(bitPattern: types[i])
+            switch tag {
+            case UInt8(ascii: "f"): arguments.append(.number(Double(arg.pointee.f)))
+            case UInt8(ascii: "d"): arguments.append(.number(arg.pointee.d))
+            case UInt8(ascii: "i"): arguments.append(.number(Double(arg.pointee.i)))
+            case UInt8(ascii: "h"): arguments.append(.number(Double(arg.pointee.h)))
+            case UInt8(ascii: "T"): arguments.append(.bool(true))
+            case UInt8(ascii: "F"): arguments.append(.bool(false))
+            case UInt8(ascii: "s"), UInt8(ascii: "S"):
+                arguments.append(.text(UnsafeRawPointer(arg).withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }))
+            default: arguments.append(.other(Character(UnicodeScalar(tag))))
+            }
+        }
+        return arguments
+    }
+
     /// A new liblo message holding `values` (the caller frees it with `lo_message_free`).
     static func make(_ values: [OSCValue]) -> lo_message? {
         guard let message = lo_message_new() else { return nil }

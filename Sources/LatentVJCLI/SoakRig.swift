@@ -1,0 +1,141 @@
+import AudioIn
+import Basics
+import Foundation
+
+/// The processes a soak runs: a private JACK dummy server (its own name, so it never meets a server
+/// the machine already has) and the live engine as a child process, the way a VJ starts it, with what
+/// `/proc` says about the engine's memory, threads and descriptors.
+final class SoakRig {
+    let folder: String
+    let serverName = "lvj-soak-\(getpid())"
+    let rate: Int, period: Int
+    private var server: Process?
+    private(set) var engine: Process?
+    var engineLog: String { "\(folder)/engine.log" }
+    private(set) var oscPort = 0
+    /// The engine's JACK client name (`latentvj`, or a variant if that was taken).
+    private(set) var clientName = "latentvj"
+
+    init(folder: String, rate: Int = 48_000, period: Int = 256) {
+        self.folder = folder; self.rate = rate; self.period = period
+    }
+
+    deinit {
+        if let engine, engine.isRunning { kill(engine.processIdentifier, SIGKILL) }
+        stopServer()
+    }
+
+    // MARK: JACK server
+
+    func startServer() throws {
+        let jackd = try ExternalTool("jackd").require(for: "the soak's JACK dummy server (Debian: apt-get install jackd2)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: jackd)
+        p.arguments = ["-n", serverName, "-d", "dummy", "-r", "\(rate)", "-p", "\(period)"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["JACK_NO_AUDIO_RESERVATION"] = "1"
+        p.environment = environment
+        let log = try appending("\(folder)/jackd.log")
+        p.standardOutput = log; p.standardError = log
+        try p.run()
+        server = p
+        for _ in 0..<100 {
+            if JACKServer.socketExists(serverName: serverName) && JACKServer.isRunning(serverName: serverName) { return }
+            guard p.isRunning else { break }
+            usleep(100_000)
+        }
+        throw UsageError("the JACK dummy server did not start (see \(folder)/jackd.log)")
+    }
+
+    /// Stops the server as a crash or a closed laptop lid would look to the engine: it goes away.
+    func stopServer() {
+        guard let p = server else { return }
+        server = nil
+        guard p.isRunning else { return }
+        p.terminate()
+        if !wait(p, seconds: 5) { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+    }
+
+    // MARK: Engine
+
+    /// Starts `latentvj live ARGS` against the server and waits until its OSC server listens.
+    func startEngine(_ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        p.arguments = ["live", "--osc-port", "0"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["JACK_DEFAULT_SERVER"] = serverName
+        p.environment = environment
+        let log = try appending(engineLog)
+        p.standardOutput = log; p.standardError = log
+        try p.run()
+        engine = p
+        for _ in 0..<600 {
+            let text = (try? String(contentsOfFile: engineLog, encoding: .utf8)) ?? ""
+            if let port = Self.number(after: "OSC: listening on UDP port ", in: text) {
+                oscPort = port
+                if let range = text.range(of: "playing through JACK ("), let end = text[range.upperBound...].firstIndex(of: ":") {
+                    clientName = String(text[range.upperBound..<end])
+                }
+                return
+            }
+            guard p.isRunning else { break }
+            usleep(100_000)
+        }
+        throw UsageError("the engine did not start; its log:\n" + logTail())
+    }
+
+    var engineAlive: Bool { engine?.isRunning ?? false }
+
+    /// SIGTERM (the clean end of a set), then waits; a hung engine is killed and says so.
+    func stopEngine(seconds: Double = 30) -> (status: Int32, bySignal: Bool, hung: Bool) {
+        guard let p = engine else { return (0, false, false) }
+        if p.isRunning { p.terminate() }
+        let ended = wait(p, seconds: seconds)
+        if !ended { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        return (p.terminationStatus, p.terminationReason == .uncaughtSignal, !ended)
+    }
+
+    func logTail(lines: Int = 30) -> String {
+        let text = (try? String(contentsOfFile: engineLog, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    // MARK: /proc
+
+    struct Sample: Codable {
+        var seconds: Double
+        var rssKB: Int
+        var threads: Int
+        var descriptors: Int
+    }
+
+    /// The engine's resident memory, threads and open descriptors now.
+    func sample(at seconds: Double) -> Sample? {
+        guard let pid = engine?.processIdentifier, engineAlive,
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let rss = Self.number(after: "VmRSS:", in: status), let threads = Self.number(after: "Threads:", in: status),
+              let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return nil }
+        return Sample(seconds: seconds, rssKB: rss, threads: threads, descriptors: fds.count)
+    }
+
+    /// The integer after `label` in `text` (first occurrence).
+    static func number(after label: String, in text: String) -> Int? {
+        guard let range = text.range(of: label) else { return nil }
+        let digits = text[range.upperBound...].drop { $0 == " " || $0 == "\t" }.prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    private func appending(_ path: String) throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw FileError(path, "cannot be written") }
+        handle.seekToEndOfFile()
+        return handle
+    }
+
+    private func wait(_ p: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        return !p.isRunning
+    }
+}
