@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics", "Imaging"], exclude: ["Scripts"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter", "TestServers"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter", "TestServers"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Basics", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),

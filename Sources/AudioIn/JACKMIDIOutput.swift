@@ -24,11 +24,8 @@ public final class JACKMIDIOutput {
         context.initialize(to: MIDIOutputContext(client: client, port: port, ring: SPSCRing(minimumCapacity: capacity),
                                                   batch: .allocate(capacity: perCycle), perCycle: perCycle))
         jack_set_process_callback(client, jackMIDIOutputProcess, context)
-        guard jack_activate(client) == 0 else {
-            jack_client_close(client)
-            context.pointee.release(); context.deinitialize(count: 1); context.deallocate()
-            throw JACKError.activationFailed(client: name)
-        }
+        // Every property is set: a throw from here on runs `deinit`, which closes the client and frees the context.
+        guard jack_activate(client) == 0 else { throw JACKError.activationFailed(client: name) }
     }
 
     deinit {

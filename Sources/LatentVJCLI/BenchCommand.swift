@@ -30,7 +30,7 @@ struct BenchFeatures: ParsableCommand {
     @Option(help: "Runs per extractor.")
     var `repeat` = 3
 
-    @Flag(help: "Print JSON (schema in Docs/bench-json.md).")
+    @Flag(help: "Print JSON (keys in Docs/benchmarks.md).")
     var json = false
 
     func run() throws {

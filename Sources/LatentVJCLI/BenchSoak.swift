@@ -11,8 +11,8 @@ struct BenchSoak: ParsableCommand {
         Starts a private JACK dummy server and `latentvj live` on the demo track (looped, headless, recording) as a \
         child process, then loads it for --minutes: OSC messages from one port at --osc-rate a second (one in five \
         malformed: garbage bytes, truncated packets, wrong types, NaN, out of range, unknown addresses, wrong arity, \
-        path-like preset names), a burst of MIDI from a JACK controller every 5 s, a preset recall every 7 s and a \
-        morph every 13 s, the recording stopped and started every --record-cycle seconds, and the JACK server \
+        path-like preset names), a burst of MIDI from a JACK controller every 5 s, a preset recall every 7 s, a \
+        morph every 13 s, every file reloaded (/lvj/reload) every minute, the recording stopped and started every --record-cycle seconds, and the JACK server \
         killed and restarted every --jack-restart minutes. It watches the engine through its OSC status and /proc.
 
         Prints frames rendered, dropped frames, fps p1/p50 (over 1 s windows), memory (RSS), threads and file \
@@ -21,7 +21,7 @@ struct BenchSoak: ParsableCommand {
 
         Exit code 0: the engine survived, ended cleanly, leaked nothing and every recording plays; 1: it crashed, \
         hung, leaked descriptors or threads, or left a recording that does not play. Timing (fps, RSS) is \
-        reported against its goal but does not change the exit code. JSON schema: Docs/bench-json.md.
+        reported against its goal but does not change the exit code. JSON keys: Docs/benchmarks.md.
 
         Examples:
           latentvj bench soak --minutes 30
@@ -51,6 +51,13 @@ struct BenchSoak: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        guard minutes * 60 >= 20 else { throw ValidationError("--minutes: a soak needs at least 20 s (0.34 minutes)") }
+        guard recordCycle >= 10 else { throw ValidationError("--record-cycle: at least 10 s") }
+        guard jackRestart >= 0 else { throw ValidationError("--jack-restart: 0 (never) or more minutes") }
+        guard (0...5000).contains(oscRate) else { throw ValidationError("--osc-rate: 0 to 5000 messages a second") }
+    }
+
     func run() throws {
         try reportingErrors {
             _ = try ExternalTool("ffprobe").require(for: "checking the soak's recordings")
@@ -58,7 +65,7 @@ struct BenchSoak: ParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let presets = try soakPresets(in: folder)
             let rig = SoakRig(folder: folder)
-            let run = try SoakRun(rig: rig, presets: presets, seconds: minutes * 60, jackRestart: jackRestart * 60,
+            let run = SoakRun(rig: rig, presets: presets, seconds: minutes * 60, jackRestart: jackRestart * 60,
                                   recordCycle: recordCycle, oscRate: oscRate, quiet: json)
             var engineArguments = ["--headless", "--loop", "--presets", "\(folder)/presets", "--record", "\(folder)/soak.mkv"]
             if let path = model.model { engineArguments += ["--model", path] }

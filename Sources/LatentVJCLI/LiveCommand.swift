@@ -103,6 +103,7 @@ struct LiveCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             MemoryPolicy.returnLargeBlocksToTheSystem()
+            signal(SIGHUP, SIG_IGN)       // a reload asked for while the model loads must not end the engine
             let path = try envelope ?? ShippedFiles.locate("Presets/live.envelope")
             let network = try EnvelopeModelFile.load(path: path)
             let generator = try Generator(weights: model.load())

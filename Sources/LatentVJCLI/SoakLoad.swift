@@ -9,10 +9,10 @@ import Foundation
 /// engine's status, which is how the soak watches the engine's frames, xruns and control counters.
 final class SoakLoad {
     struct Counts: Codable {
-        var oscValid = 0, oscMalformed = 0, midiMessages = 0, midiGarbage = 0, presetRecalls = 0, presetMorphs = 0
+        var oscValid = 0, oscMalformed = 0, midiMessages = 0, midiGarbage = 0, presetRecalls = 0, presetMorphs = 0, reloads = 0
     }
-    /// One `/lvj/status/engine` report: frames rendered by engine time `seconds`.
-    struct EngineReport { var frames: Int; var seconds: Double; var xruns: Int; var audioConnected: Bool }
+    /// One `/lvj/status/engine` report: frames rendered by engine time `seconds`; `arrived` on the monotonic clock.
+    struct EngineReport { var frames: Int; var seconds: Double; var xruns: Int; var audioConnected: Bool; var arrived: Double }
 
     let peer: OSCPeer
     let port: Int
@@ -116,6 +116,9 @@ final class SoakLoad {
         else { peer.send(to: port, "/lvj/preset/load", [.text(name)]); counts.presetRecalls += 1 }
     }
 
+    /// Every file read again (`/lvj/reload`): mapping, envelope network, model, presets.
+    func reload() { peer.send(to: port, "/lvj/reload"); counts.reloads += 1 }
+
     func record(_ on: Bool) { peer.send(to: port, on ? "/lvj/record/start" : "/lvj/record/stop") }
 
     /// Takes what the engine reported since the last call.
@@ -124,7 +127,7 @@ final class SoakLoad {
             let n = m.arguments.compactMap { $0.number() }
             switch m.path {
             case "/lvj/status/engine" where n.count == 4:
-                reports.append(EngineReport(frames: Int(n[0]), seconds: n[1], xruns: Int(n[2]), audioConnected: n[3] >= 0.5))
+                reports.append(EngineReport(frames: Int(n[0]), seconds: n[1], xruns: Int(n[2]), audioConnected: n[3] >= 0.5, arrived: m.received))
             case "/lvj/status/control" where n.count == 4:
                 engineControl = (Int(n[0]), Int(n[1]), Int(n[2]), Int(n[3]))
             default: break

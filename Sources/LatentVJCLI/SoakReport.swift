@@ -38,7 +38,12 @@ struct SoakReport {
             Goal(name: "RSS growth ≤ 5 %", met: (rssGrowth ?? 1) <= 0.05, timing: true),
             Goal(name: "no descriptor leak", met: s != nil && e != nil && e!.descriptors <= s!.descriptors, timing: false),
             Goal(name: "no thread leak", met: s != nil && e != nil && e!.threads <= s!.threads, timing: false),
-            Goal(name: "every recording playable", met: !result.recordings.isEmpty && result.recordings.allSatisfy(\.playable), timing: false),
+            Goal(name: "every recording playable", met: !result.recordings.isEmpty && result.recordings.allSatisfy(\.playable)
+                    && result.recordingProblems.isEmpty, timing: false),
+            Goal(name: "JACK back after every restart", met: result.reconnectSeconds.count == result.jackRestarts
+                    && (result.reports.last?.audioConnected ?? false), timing: false),
+            // A frozen render thread under a living main loop: frames stop rising while reports go on; a frozen main loop: reports stop.
+            Goal(name: "rendering never stalled", met: (fpsWindows.min() ?? 0) > 0 && result.lastReportAge < 5, timing: false),
             Goal(name: "fps p1 ≥ 24", met: (fpsP1 ?? 0) >= 24, timing: true),
         ]
     }
@@ -51,10 +56,10 @@ struct SoakReport {
         var lines: [String] = []
         lines.append(String(format: "soak: %.1f min, %d parameters stormed; %d JACK restarts (engine back after %@ s)", r.seconds / 60, r.parameters,
                             r.jackRestarts, r.reconnectSeconds.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
-        lines.append(String(format: "load: %d valid + %d malformed OSC (engine took %d, ignored %d); %d MIDI + %d garbage (engine read %d, ignored %d); %d recalls, %d morphs",
+        lines.append(String(format: "load: %d valid + %d malformed OSC (engine took %d, ignored %d); %d MIDI + %d garbage (engine read %d, ignored %d); %d recalls, %d morphs, %d reloads",
                             r.counts.oscValid, r.counts.oscMalformed, r.engineControl.oscAccepted, r.engineControl.oscRejected,
                             r.counts.midiMessages, r.counts.midiGarbage, r.engineControl.midi, r.engineControl.midiGarbage,
-                            r.counts.presetRecalls, r.counts.presetMorphs))
+                            r.counts.presetRecalls, r.counts.presetMorphs, r.counts.reloads))
         lines.append(String(format: "frames %d, dropped %d; fps p1 %.1f, p50 %.1f; xruns %d", frames, dropped, fpsP1 ?? 0, fpsP50 ?? 0, xruns))
         if let s = r.start, let e = r.end {
             lines.append(String(format: "RSS %.1f → %.1f MB (%+.1f %%); threads %d → %d; descriptors %d → %d", Double(s.rssKB) / 1024, Double(e.rssKB) / 1024,
@@ -65,6 +70,7 @@ struct SoakReport {
                                 rec.recordedFrames, rec.probedFrames.map(String.init) ?? "none", rec.seconds ?? 0, rec.problem.map { " — \($0)" } ?? ""))
         }
         lines.append("goals: " + goals.map { "\($0.met ? "✓" : "✗") \($0.name)" }.joined(separator: "  "))
+        for problem in r.recordingProblems { lines.append("  ✗ \(problem)") }
         if r.crashed || r.exit.hung { lines.append("the engine \(r.exit.hung ? "hung" : "died"); its last lines:\n\(r.logTail)") }
         if let folder { lines.append("recordings and logs: \(folder)") }
         return lines.joined(separator: "\n")
@@ -80,9 +86,10 @@ struct SoakReport {
             "samples": r.samples.map { sample($0) },
             "jack_restarts": r.jackRestarts, "reconnect_seconds": r.reconnectSeconds,
             "load": ["osc_valid": r.counts.oscValid, "osc_malformed": r.counts.oscMalformed, "midi_messages": r.counts.midiMessages,
-                     "midi_garbage": r.counts.midiGarbage, "preset_recalls": r.counts.presetRecalls, "preset_morphs": r.counts.presetMorphs],
+                     "midi_garbage": r.counts.midiGarbage, "preset_recalls": r.counts.presetRecalls, "preset_morphs": r.counts.presetMorphs, "reloads": r.counts.reloads],
             "engine_counters": ["osc_accepted": r.engineControl.oscAccepted, "osc_rejected": r.engineControl.oscRejected,
                                 "midi_messages": r.engineControl.midi, "midi_garbage": r.engineControl.midiGarbage],
+            "recording_problems": r.recordingProblems,
             "recordings": r.recordings.map { ["path": $0.path, "recorded_frames": $0.recordedFrames, "decoded_frames": $0.probedFrames ?? NSNull(),
                                               "seconds": $0.seconds ?? NSNull(), "streams": $0.streams, "playable": $0.playable,
                                               "problem": $0.problem ?? NSNull()] as [String: Any] },

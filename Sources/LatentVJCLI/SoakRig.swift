@@ -18,6 +18,8 @@ final class SoakRig {
 
     init(folder: String, rate: Int = 48_000, period: Int = 256) {
         self.folder = folder; self.rate = rate; self.period = period
+        // A folder used before (--output): this run's logs only, or an old line would be read as new.
+        for log in ["\(folder)/engine.log", "\(folder)/jackd.log"] { try? FileManager.default.removeItem(atPath: log) }
     }
 
     deinit {
@@ -92,8 +94,17 @@ final class SoakRig {
         guard let p = engine else { return (0, false, false) }
         if p.isRunning { p.terminate() }
         let ended = wait(p, seconds: seconds)
-        if !ended { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        if !ended {
+            saveStacks(of: p.processIdentifier)
+            kill(p.processIdentifier, SIGKILL); p.waitUntilExit()
+        }
         return (p.terminationStatus, p.terminationReason == .uncaughtSignal, !ended)
+    }
+
+    /// A hung engine's threads, where gdb is installed (`hang-stacks.txt`): what a bug report needs.
+    private func saveStacks(of pid: Int32) {
+        guard let r = try? ExternalTool("gdb").run(["-p", "\(pid)", "-batch", "-ex", "thread apply all bt 25"], purpose: "a hung engine's stacks") else { return }
+        FileManager.default.createFile(atPath: "\(folder)/hang-stacks.txt", contents: r.stdout)
     }
 
     func logTail(lines: Int = 30) -> String {

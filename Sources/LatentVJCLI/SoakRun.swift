@@ -21,6 +21,10 @@ struct SoakResult {
     var summaryFrames: Int?, summarySeconds: Double?
     var fps = 30.0
     var recordings: [SoakRecording] = []
+    /// "recording failed" / "recording stopped" lines: a record start that left no file, or an encoder that died.
+    var recordingProblems: [String] = []
+    /// Seconds since the last status report arrived, at the end sample (the engine's main loop answering).
+    var lastReportAge = Double.infinity
 }
 
 /// One recording of the soak and ffprobe's view of it (every frame decoded and counted).
@@ -61,15 +65,12 @@ struct SoakRun {
     let seconds: Double, jackRestart: Double, recordCycle: Double, oscRate: Double
     let quiet: Bool
 
-    init(rig: SoakRig, presets: [String], seconds: Double, jackRestart: Double, recordCycle: Double, oscRate: Double, quiet: Bool) throws {
-        guard seconds >= 20 else { throw UsageError("--minutes: a soak needs at least 20 s (0.34 minutes)") }
-        guard recordCycle >= 10 else { throw UsageError("--record-cycle: at least 10 s") }
-        guard oscRate >= 0, oscRate <= 5000 else { throw UsageError("--osc-rate: 0 to 5000 messages a second") }
+    init(rig: SoakRig, presets: [String], seconds: Double, jackRestart: Double, recordCycle: Double, oscRate: Double, quiet: Bool) {
         self.rig = rig; self.presets = presets; self.seconds = seconds; self.jackRestart = jackRestart
         self.recordCycle = recordCycle; self.oscRate = oscRate; self.quiet = quiet
     }
 
-    private enum Restart { case idle, down(since: Double), reconnecting(since: Double, reportsBefore: Int) }
+    private enum Restart { case idle, down(since: Double, reportsBefore: Int), reconnecting(since: Double, reportsBefore: Int) }
 
     func perform(engineArguments: [String]) throws -> SoakResult {
         var result = SoakResult()
@@ -83,9 +84,10 @@ struct SoakRun {
         var midi = try? controller()
         let progress = Progress("soak", total: seconds, enabled: !quiet)
         var owed = 0.0, last = now()
-        var recording = true, nextRecordToggle = recordCycle - 5
-        var nextMIDI = 5.0, nextRecall = 7.0, nextMorph = 13.0, nextSample = 15.0
-        var nextRestart = jackRestart > 0 ? jackRestart : .infinity
+        // The first stop comes after the start sample (15 s), so that sample is taken while recording.
+        var recording = true, nextRecordToggle = max(recordCycle - 5, 16)
+        var nextMIDI = 5.0, nextRecall = 7.0, nextMorph = 13.0, nextReload = 17.0, nextSample = 15.0
+        var nextRestart = jackRestart > 0 ? max(jackRestart, 20) : .infinity     // after the start sample
         var restart = Restart.idle
         while now() < seconds {
             let t = now()
@@ -95,6 +97,7 @@ struct SoakRun {
             if t >= nextMIDI { if let midi { load.midiBurst(midi) }; nextMIDI += 5 }
             if t >= nextRecall { load.recallPreset(morph: nil); nextRecall += 7 }
             if t >= nextMorph { load.recallPreset(morph: 3); nextMorph += 13 }
+            if t >= nextReload { load.reload(); nextReload += 60 }
             if t >= nextRecordToggle {
                 recording.toggle(); load.record(recording)
                 nextRecordToggle = t + (recording ? recordCycle - 5 : 5)
@@ -104,13 +107,14 @@ struct SoakRun {
                 midi = nil                                      // the controller's client goes with its server
                 rig.stopServer()
                 result.jackRestarts += 1
-                restart = .down(since: t)
-            case .down(let since) where t - since >= 2:
+                restart = .down(since: t, reportsBefore: load.reports.count)
+            case .down(let since, let before) where t - since >= 2:
                 try rig.startServer()
-                restart = .reconnecting(since: since, reportsBefore: load.reports.count)
+                restart = .reconnecting(since: since, reportsBefore: before)
             case .reconnecting(let since, let before):
-                // Connected again in a report sent after the server came back (the engine saw it go).
-                if load.reports.count > before, load.reports.last!.audioConnected {
+                // Back only once the engine has reported the server gone and then connected again.
+                let after = load.reports[before...]
+                if let gone = after.firstIndex(where: { !$0.audioConnected }), after[gone...].contains(where: \.audioConnected) {
                     result.reconnectSeconds.append(t - since)
                     midi = try? controller()
                     restart = .idle
@@ -131,6 +135,7 @@ struct SoakRun {
             Thread.sleep(forTimeInterval: 3)
             load.collect()
             result.end = rig.sample(at: now())
+            if let last = load.reports.last { result.lastReportAge = Double(DispatchTime.now().uptimeNanoseconds) / 1e9 - last.arrived }
             result.crashed = !rig.engineAlive
         }
         result.start = result.samples.first
@@ -165,6 +170,7 @@ struct SoakRun {
                 if path.hasSuffix(" dropped)"), let note = path.range(of: " (", options: .backwards) { path = String(path[..<note.lowerBound]) }
                 result.recordings.append(SoakRecording.check(path: path, recordedFrames: frames))
             }
+            if line.hasPrefix("recording failed") || line.hasPrefix("recording stopped") { result.recordingProblems.append(String(line)) }
             if line.contains(" fps sustained"), let frames = Int(line.prefix { $0.isNumber }), let range = line.range(of: " frames in ") {
                 result.summaryFrames = frames
                 result.summarySeconds = Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." })

@@ -67,7 +67,7 @@ public final class EngineControl {
             for slot in slots { recall(slot: slot) }
             for text in learned { self.learned(text) }
         }
-        followPalettes()
+        if !producer.isModelChangePending { followPalettes() }
         _ = producer.takeRetiredPalette()            // released here, on the main thread
         _ = producer.takeRetiredNetwork()
         _ = producer.takeRetiredModel()

@@ -67,8 +67,15 @@ extension EngineControl {
         modelLoading = false
         let name = (modelPath.map { ($0 as NSString).lastPathComponent }) ?? "model"
         do {
-            try producer.change(model: try outcome.get())
-            modelName = name
+            var change = try outcome.get()
+            // A palette changed while the model loaded: draw it again through the new model (not in use yet).
+            let seeds = producer.paletteSeeds
+            for i in change.palettes.indices where change.palettes[i].seed != seeds[change.palettes[i].group] {
+                let g = change.palettes[i].group
+                change.palettes[i] = .init(group: g, latents: Palette.draw(generator: change.generator, size: producer.paletteSize, seed: seeds[g]), seed: seeds[g])
+            }
+            try producer.change(model: change)
+            modelName = change.generator.untrained ? "default" : change.generator.label
             say("model \(name) reloaded")
         } catch {
             say("model not reloaded, the previous one stays active: \(error)")

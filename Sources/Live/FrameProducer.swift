@@ -166,10 +166,21 @@ public final class FrameProducer: @unchecked Sendable {
     }
 
     /// Main thread: a replaced model change (the loaded generator and the old palettes), to release here.
-    public func takeRetiredModel() -> Bool { modelExchange.withLock { e in defer { e.retired = nil }; return e.retired != nil } }
+    public func takeRetiredModel() -> Bool {
+        // Moved out under the lock, released after it: freeing a whole model must not hold up the producer.
+        let retired = modelExchange.withLock { e in defer { e.retired = nil }; return e.retired }
+        return retired != nil
+    }
+
+    /// True from `change(model:)` until the producer has copied the weights (the main thread then must
+    /// not draw palettes through the running generator, whose mapping network is being overwritten).
+    public var isModelChangePending: Bool { modelExchange.withLock { $0.pending != nil } }
 
     /// Main thread: a replaced network, to release here.
-    public func takeRetiredNetwork() -> Bool { networkExchange.withLock { e in defer { e.retired = nil }; return e.retired != nil } }
+    public func takeRetiredNetwork() -> Bool {
+        let retired = networkExchange.withLock { e in defer { e.retired = nil }; return e.retired }
+        return retired != nil
+    }
 
     /// Main thread: the latents a palette change replaced, to release here rather than on the producer.
     public func takeRetiredPalette() -> [Float]? { paletteExchange.withLock { e in defer { e.retired = nil }; return e.retired } }
@@ -280,8 +291,11 @@ public final class FrameProducer: @unchecked Sendable {
             e.pending = nil
             try? generator.adoptWeights(of: change.generator)      // the architecture was checked in `change(model:)`
             decoder.generatorWeightsChanged()
-            for i in change.palettes.indices {
-                decoder.palette.exchange(Self.groups[change.palettes[i].group], latents: &change.palettes[i].latents, seed: change.palettes[i].seed)
+            // Under the palette lock too: the main thread reads the seeds (`paletteSeeds`) under it.
+            paletteExchange.withLock { _ in
+                for i in change.palettes.indices {
+                    decoder.palette.exchange(Self.groups[change.palettes[i].group], latents: &change.palettes[i].latents, seed: change.palettes[i].seed)
+                }
             }
             e.retired = change
         }

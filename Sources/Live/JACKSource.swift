@@ -1,5 +1,6 @@
 import AudioIn
 import Basics
+import Foundation
 import Synchronization
 
 /// The JACK client as the engine's audio: in_1 and in_2 mixed to mono, or (with a file) the file played
@@ -78,13 +79,24 @@ public final class JACKSource: AudioSource {
         }
     }
 
+    /// The log has said the server is gone (once per loss).
+    private var reportedLoss = false
+
     /// Tries to reopen a lost server at most every 2 s (call from the main loop, not the frame producer).
     /// A server that returns at another rate gets the file reloaded at that rate, at the same place.
     public func keepAlive(now: Double) {
-        guard !input.isConnected, now - lastAttempt >= 2 else { return }
+        if input.isConnected { return }
+        if !reportedLoss {
+            reportedLoss = true
+            FileHandle.standardError.write("JACK server lost: drawing on silence, reconnecting every 2 s\n")
+        }
+        guard now - lastAttempt >= 2 else { return }
         lastAttempt = now
         JACKServer.silenceLibraryMessages()
-        guard (try? input.reconnect()) != nil, let loader else { return }
+        guard (try? input.reconnect()) != nil else { return }
+        reportedLoss = false
+        FileHandle.standardError.write("JACK server back: \(input.clientName) at \(Int(sampleRate)) Hz\n")
+        guard let loader else { return }
         let rate = sampleRate
         let (oldRate, queued) = file.withLock { ($0.rate, $0.queued) }
         guard rate != oldRate else { return }

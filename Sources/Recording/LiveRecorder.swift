@@ -30,6 +30,8 @@ public final class LiveRecorder: @unchecked Sendable {
     private let failed = Atomic<Bool>(false)
     private let droppedFrames = Atomic<Int>(0)
     private let writtenFrames = Atomic<Int>(0)
+    /// Frames the producer handed over (the picture's clock, whether or not ffmpeg has read them yet).
+    private let submittedFrames = Atomic<Int>(0)
     private let stateLock = Mutex<State>(.recording)
     private var thread: Thread?
     private let finished = Atomic<Bool>(false)
@@ -88,6 +90,7 @@ public final class LiveRecorder: @unchecked Sendable {
         _ = audio.write(samples, count: count)
         guard video.availableToWrite >= frameBytes else { droppedFrames.add(1, ordering: .relaxed); return false }
         _ = video.write(frame, count: frameBytes)
+        submittedFrames.add(1, ordering: .relaxed)
         return true
     }
 
@@ -117,7 +120,17 @@ public final class LiveRecorder: @unchecked Sendable {
             let stopping = !running.load(ordering: .acquiring)
             var progressed = false
             if audioPending == audioOffset {
-                let n = audio.read(into: chunk, maxCount: 8192)
+                var n = audio.read(into: chunk, maxCount: 8192)
+                // No audio while frames go on (the audio server was lost, or the set is ending): silence
+                // keeps the sound in step with the picture. Without it ffmpeg, interleaving by time, waits
+                // for audio that never comes while the video pipe fills, and a stop never finishes.
+                // (Measured against the frames handed over, not those ffmpeg has read: at its start ffmpeg
+                // reads audio before it takes more than a frame of video.)
+                let behind = Double(submittedFrames.load(ordering: .relaxed)) / fps - Double(audioWritten) / sampleRate
+                if n == 0 && behind > (stopping ? 0 : Self.silenceAfter) {
+                    n = min(8192, Int((behind * sampleRate).rounded(.up)))
+                    chunk.update(repeating: 0, count: n)
+                }
                 audioPending = n * 4; audioOffset = 0
                 audioWritten += n
             }
@@ -159,6 +172,9 @@ public final class LiveRecorder: @unchecked Sendable {
         if process.terminationStatus != 0, case .recording = state { fail("ffmpeg failed: \(lastError())") }
         finished.store(true, ordering: .releasing)
     }
+
+    /// Audio this far behind the frames (seconds) with none arriving is filled with silence.
+    static let silenceAfter = 0.25
 
     private enum WriteResult { case wrote(Int), full, failed }
 

@@ -1,0 +1,73 @@
+import Foundation
+import Recording
+import XCTest
+
+/// Frames keep coming when the audio does not (the JACK server was lost mid-set, or a recording starts
+/// while it is down). Found by `bench soak`: ffmpeg, interleaving its two inputs by time, waited for audio
+/// that never came, the video pipe filled, and stopping the recording hung the engine's main loop.
+/// The recorder now fills such gaps with silence.
+final class RecorderAudioGapTests: XCTestCase {
+    let size = 32, fps = 30.0, rate = 48_000.0
+
+    /// Submits `frames` frames in real time, with a frame's worth of audio where `sound(k)` says so;
+    /// then stops, on another thread so a hang fails the test instead of stalling the suite.
+    func record(frames: Int, sound: (Int) -> Bool) throws -> (path: String, recorder: LiveRecorder) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gap-\(getpid())-\(UUID().uuidString.prefix(6)).mkv").path
+        let recorder = try LiveRecorder(path: path, width: size, height: size, fps: fps, sampleRate: rate)
+        let frame = [UInt8](repeating: 90, count: size * size * 3)
+        let audio = (0..<1600).map { Float(sin(Double($0) * 0.05)) * 0.2 }
+        for k in 0..<frames {
+            recorder.submit(frame: frame, audio: audio, count: sound(k) ? audio.count : 0)
+            usleep(UInt32(1e6 / fps))
+        }
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { recorder.stop(); stopped.signal() }
+        XCTAssertEqual(stopped.wait(timeout: .now() + 20), .success, "stopping the recording finished")
+        return (path, recorder)
+    }
+
+    /// ffprobe's duration of each stream (seconds) and the video's decoded frame count.
+    func probe(_ path: String) throws -> (video: Double, audio: Double, frames: Int) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
+        p.arguments = ["-v", "error", "-count_frames", "-show_streams", "-of", "json", path]
+        let out = Pipe()
+        p.standardOutput = out; p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let streams = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["streams"] as? [[String: Any]] ?? []
+        func stream(_ type: String) -> [String: Any]? { streams.first { $0["codec_type"] as? String == type } }
+        let video = try XCTUnwrap(stream("video"), "a video stream"), audio = try XCTUnwrap(stream("audio"), "an audio stream")
+        func seconds(_ s: [String: Any]) -> Double {
+            (s["duration"] as? String).flatMap(Double.init) ?? ((s["tags"] as? [String: Any])?["DURATION"] as? String).map(Self.hms) ?? 0
+        }
+        return (seconds(video), seconds(audio), (video["nb_read_frames"] as? String).flatMap(Int.init) ?? 0)
+    }
+
+    /// "00:00:03.033000000" → 3.033 (Matroska stores stream durations as tags).
+    static func hms(_ text: String) -> Double {
+        text.split(separator: ":").reduce(0) { $0 * 60 + (Double($1) ?? 0) }
+    }
+
+    func testAGapInTheAudioIsFilledAndTheRecordingStops() throws {
+        // 1 s with sound, 2 s without (the server lost), 1 s with sound again.
+        let (path, recorder) = try record(frames: 120) { $0 < 30 || $0 >= 90 }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertEqual(recorder.dropped, 0)
+        let p = try probe(path)
+        XCTAssertEqual(p.frames, recorder.frames, "every frame decodes")
+        XCTAssertGreaterThanOrEqual(p.frames, 118)
+        XCTAssertEqual(p.audio, p.video, accuracy: 0.3, "the sound spans the picture, the gap as silence")
+    }
+
+    func testARecordingStartedWithoutAudioStops() throws {
+        // Started while the server is down: not one sample for 2 s.
+        let (path, recorder) = try record(frames: 60) { _ in false }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let p = try probe(path)
+        XCTAssertEqual(p.frames, recorder.frames)
+        XCTAssertGreaterThanOrEqual(p.frames, 58)
+        XCTAssertEqual(p.audio, p.video, accuracy: 0.3)
+    }
+}
