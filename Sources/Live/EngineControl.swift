@@ -14,7 +14,7 @@ public final class EngineControl {
     public let producer: FrameProducer
     public let presets: PresetLibrary
     public let osc: OSCServer?
-    /// The running model's name (a reload keeps the name of its file).
+    /// The running model's name ("default" for the untrained demo model; after a reload, the new model's label).
     public internal(set) var modelName: String
     /// The files a reload re-reads: the model (nil: the built-in default) and the envelope network
     /// running now (a preset that brings another network changes it).
