@@ -79,23 +79,25 @@ let package = Package(
 
         // Test support: counts heap allocations per thread (real-time contract tests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .target(name: "TestServers", dependencies: ["CJack"], path: "Tests/TestServers"),
+        // Test support: real servers (JACK), child processes with deadlines and thread stacks, waiting on
+        // conditions, and the per-test time limit every test case inherits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "AudioInTests", dependencies: ["AudioIn", "Basics", "AllocationCounter", "TestServers"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
+        .testTarget(name: "AudioInTests", dependencies: ["TestSupport", "AudioIn", "Basics", "AllocationCounter"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "VideoFeaturesTests", dependencies: ["VideoFeatures", "Features", "Basics", "AllocationCounter"]),
-        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "Features", "Basics", "LinearAlgebra"],
+        .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging"]),
+        .testTarget(name: "VideoFeaturesTests", dependencies: ["TestSupport", "VideoFeatures", "Features", "Basics", "AllocationCounter"]),
+        .testTarget(name: "CorrelationTests", dependencies: ["TestSupport", "Correlation", "Features", "Basics", "LinearAlgebra"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StyleGAN", "Features", "Basics", "AudioIn", "LinearAlgebra", "Correlation", "AllocationCounter"]),
-        .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
+        .testTarget(name: "SynthesisTests", dependencies: ["TestSupport", "Synthesis", "StyleGAN", "Features", "Basics", "AudioIn", "LinearAlgebra", "Correlation", "AllocationCounter"]),
+        .testTarget(name: "StyleGANTests", dependencies: ["TestSupport", "StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["AudioIn", "Basics", "Imaging"], exclude: ["Scripts"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter", "TestServers"]),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "Basics", "AllocationCounter"]),
-        .testTarget(name: "DisplayTests", dependencies: ["Display", "Imaging", "Basics"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioIn", "Basics", "Imaging", "Control"], exclude: ["Scripts"]),
+        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["TestSupport", "FuzzTargets"]),
+        .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Basics", "AllocationCounter"]),
+        .testTarget(name: "DisplayTests", dependencies: ["TestSupport", "Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -52,6 +52,11 @@ public final class JACKInput: @unchecked Sendable {
     public private(set) var clientName: String
     public private(set) var isActive = false
     private let context: UnsafeMutablePointer<JACKProcessContext>
+    /// The context's counters, kept here too: reading them from the frame producer must not read the
+    /// context struct, whose client and port fields the engine thread writes on a reconnect.
+    private let counters: UnsafeMutablePointer<Atomic<Int>>
+    /// The rings, likewise (copies of a ring share its storage).
+    private let capture: SPSCRing<Float>, midi: SPSCRing<JACKMIDIEvent>, playback: SPSCRing<Float>
     /// What `reconnect()` restores: activation and the requested connections.
     private var wantsActive = false
     private var connectPatterns: [String] = []
@@ -63,11 +68,13 @@ public final class JACKInput: @unchecked Sendable {
         clientName = options.clientName
         let counters = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: JACKCounter.allCases.count)
         for i in 0..<JACKCounter.allCases.count { (counters + i).initialize(to: Atomic(0)) }
+        self.counters = counters
+        capture = SPSCRing(minimumCapacity: 2 * options.captureFrames)
+        midi = SPSCRing(minimumCapacity: options.midiEvents)
+        playback = SPSCRing(minimumCapacity: 2 * options.playbackFrames)
         context = .allocate(capacity: 1)
         context.initialize(to: JACKProcessContext(
-            capture: SPSCRing(minimumCapacity: 2 * options.captureFrames),
-            midi: SPSCRing(minimumCapacity: options.midiEvents),
-            playback: SPSCRing(minimumCapacity: 2 * options.playbackFrames),
+            capture: capture, midi: midi, playback: playback,
             counters: counters,
             capturesPlayback: options.playbackOutputs && options.analysePlayback))
         try open()
@@ -86,7 +93,9 @@ public final class JACKInput: @unchecked Sendable {
     // MARK: Lifecycle
 
     /// False after the server shut down (or `close()`); the engine then calls `reconnect()` every 2 s.
-    public var isConnected: Bool { context.pointee.client != nil && context.pointee.get(.shutDown) == 0 }
+    public var isConnected: Bool { counter(.clientOpen) != 0 && counter(.shutDown) == 0 }
+
+    private func counter(_ which: JACKCounter) -> Int { (counters + which.rawValue).pointee.load(ordering: .acquiring) }
 
     /// Starts the callbacks and makes the connections asked for so far.
     public func activate() throws {
@@ -132,9 +141,10 @@ public final class JACKInput: @unchecked Sendable {
     /// Stops the callbacks and closes the client. The rings keep what they hold.
     public func close() {
         guard let client = context.pointee.client else { return }
-        if isActive && context.pointee.get(.shutDown) == 0 { jack_deactivate(client) }
+        if isActive && counter(.shutDown) == 0 { jack_deactivate(client) }
         jack_client_close(client)
         isActive = false
+        (counters + JACKCounter.clientOpen.rawValue).pointee.store(0, ordering: .releasing)
         context.pointee.client = nil
         context.pointee.in1 = nil; context.pointee.in2 = nil; context.pointee.midiIn = nil
         context.pointee.out1 = nil; context.pointee.out2 = nil
@@ -151,13 +161,13 @@ public final class JACKInput: @unchecked Sendable {
     // MARK: Consumer side (the frame producer thread)
 
     /// Frames waiting in the capture ring.
-    public var availableFrames: Int { context.pointee.capture.count / 2 }
+    public var availableFrames: Int { capture.count / 2 }
 
     /// Moves up to `maxFrames` of the oldest captured frames, interleaved stereo, into `buffer` (room for
     /// 2 × maxFrames floats); returns the frames moved.
     public func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int {
         let frames = min(maxFrames, availableFrames)
-        return context.pointee.capture.read(into: buffer, maxCount: 2 * frames) / 2
+        return capture.read(into: buffer, maxCount: 2 * frames) / 2
     }
 
     public func read(into buffer: inout [Float], maxFrames: Int) -> Int {
@@ -167,16 +177,16 @@ public final class JACKInput: @unchecked Sendable {
 
     /// Drops the oldest frames unread, e.g. to catch up to the newest audio after a stall; returns how many.
     @discardableResult
-    public func skip(frames: Int) -> Int { context.pointee.capture.skip(2 * min(frames, availableFrames)) / 2 }
+    public func skip(frames: Int) -> Int { capture.skip(2 * min(frames, availableFrames)) / 2 }
 
     /// Moves up to `maxEvents` MIDI messages, oldest first, into `buffer`; returns how many.
     public func readMIDI(into buffer: UnsafeMutablePointer<JACKMIDIEvent>, maxEvents: Int) -> Int {
-        context.pointee.midi.read(into: buffer, maxCount: maxEvents)
+        midi.read(into: buffer, maxCount: maxEvents)
     }
 
     /// Every waiting MIDI message (allocates: for the control thread, not the frame producer).
     public func readMIDI() -> [JACKMIDIEvent] {
-        let n = context.pointee.midi.count
+        let n = midi.count
         guard n > 0 else { return [] }
         return [JACKMIDIEvent](unsafeUninitializedCapacity: n) { buffer, count in
             count = readMIDI(into: buffer.baseAddress!, maxEvents: n)
@@ -186,38 +196,35 @@ public final class JACKInput: @unchecked Sendable {
     // MARK: Producer side of playback (the file player thread)
 
     /// Frames the playback ring can take now.
-    public var playbackSpaceFrames: Int { context.pointee.playback.availableToWrite / 2 }
+    public var playbackSpaceFrames: Int { playback.availableToWrite / 2 }
 
     /// Frames queued for out_1/out_2 and not yet played.
-    public var playbackQueuedFrames: Int { context.pointee.playback.count / 2 }
+    public var playbackQueuedFrames: Int { playback.count / 2 }
 
     /// Queues interleaved stereo frames for out_1/out_2; returns the frames that fit (the player retries
     /// the rest later). Without playback outputs the frames are accepted and never played.
     @discardableResult
     public func writePlayback(_ interleaved: UnsafePointer<Float>, frames: Int) -> Int {
         let fit = min(frames, playbackSpaceFrames)
-        return context.pointee.playback.write(interleaved, count: 2 * fit) / 2
+        return playback.write(interleaved, count: 2 * fit) / 2
     }
 
     // MARK: Statistics
 
     public var stats: JACKStats {
-        let c = context.pointee
-        return JACKStats(callbacks: c.get(.callbacks), xruns: c.get(.xruns), overflows: c.get(.overflows),
-                         midiDropped: c.get(.midiDropped), playbackShortfall: c.get(.playbackShortfall),
-                         sampleRate: c.get(.sampleRate), bufferSize: c.get(.bufferSize),
-                         lastFrameTime: UInt32(truncatingIfNeeded: c.get(.lastFrameTime)),
-                         lastCallbackMicros: UInt64(UInt(bitPattern: c.get(.lastCallbackMicros))))
+        JACKStats(callbacks: counter(.callbacks), xruns: counter(.xruns), overflows: counter(.overflows),
+                  midiDropped: counter(.midiDropped), playbackShortfall: counter(.playbackShortfall),
+                  sampleRate: counter(.sampleRate), bufferSize: counter(.bufferSize),
+                  lastFrameTime: UInt32(truncatingIfNeeded: counter(.lastFrameTime)),
+                  lastCallbackMicros: UInt64(UInt(bitPattern: counter(.lastCallbackMicros))))
     }
 
     /// The thread that ran the latest client's first callback (`pthread_t` as an integer), 0 before it.
-    public var processThread: UInt { UInt(bitPattern: context.pointee.get(.processThread)) }
+    public var processThread: UInt { UInt(bitPattern: counter(.processThread)) }
 
-    /// JACK's clock now, in microseconds (the clock of `stats.lastCallbackMicros`).
-    public var microsecondsNow: UInt64? { context.pointee.client.map { _ in jack_get_time() } }
-
-    /// JACK's own idea of the current frame time (to measure latency against `stats.lastFrameTime`).
-    public var frameTime: UInt32? { context.pointee.client.map { jack_frame_time($0) } }
+    /// JACK's clock now, in microseconds (the clock of `stats.lastCallbackMicros`), while a client is
+    /// open. Safe from the frame producer during a reconnect: it reads an atomic, not the client.
+    public var microsecondsNow: UInt64? { counter(.clientOpen) != 0 ? jack_get_time() : nil }
 
     // MARK: Private
 
@@ -258,6 +265,7 @@ public final class JACKInput: @unchecked Sendable {
         c.set(.processThread, 0)
         c.set(.shutDown, 0)
         context.pointee.client = client
+        c.set(.clientOpen, 1)
     }
 
     private func register(_ client: OpaquePointer, _ name: String, _ type: String, _ flags: JackPortFlags) throws -> OpaquePointer {

@@ -45,6 +45,9 @@ enum JACKCounter: Int, CaseIterable {
     case shutDown
     /// pthread_self() of the process thread, recorded by the first callback (tests watch that thread).
     case processThread
+    /// 1 while a client is open. The frame producer asks this, never the client pointer, which the
+    /// engine thread rewrites on a reconnect.
+    case clientOpen
 }
 
 /// Everything the callbacks read, at a fixed address for the client's lifetime. The engine thread

@@ -55,6 +55,10 @@ public struct SpectralShape {
     }
 
     /// Geometric over arithmetic mean of the power spectrum (1 for white noise, near 0 for a sine).
+    /// Digital silence is 0, not noise: librosa clamps every bin to the same floor (amin) and so reports
+    /// 1.0, the value of white noise, for a frame of zeros; the synthesizers would then see the gaps in a
+    /// set as the noisiest moments. A frame whose mean power is below `silentPower` has no spectrum to
+    /// be flat or peaked: it has no noise in it.
     @inline(__always)
     public func flatness(power: UnsafePointer<Float>) -> Float {
         var logSum: Double = 0, sum: Double = 0
@@ -64,8 +68,13 @@ public struct SpectralShape {
             sum += p
         }
         let n = Double(bins)
+        guard sum / n >= Self.silentPower else { return 0 }
         return Float(exp(logSum / n) / (sum / n))
     }
+
+    /// Mean bin power below which a frame is digital silence: 20 dB above librosa's floor (amin = 1e-10),
+    /// some 60 dB under the dither of a 16-bit recording at this FFT size.
+    public static let silentPower = 100 * Double(Decibels.amin)
 
     /// MFCCs from one frame of mel dB values.
     @inline(__always)

@@ -70,7 +70,7 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Save a screenshot of the window (PNG) when stopping.")
     var screenshot: String?
 
-    @Option(help: "With --screenshot: also save one every this many seconds (NAME-001.png, NAME-002.png, ...).")
+    @Option(help: "With --screenshot: also save one every this many seconds of audio (NAME-001.png, NAME-002.png, ...).")
     var screenshotEvery: Double?
 
     @Flag(help: "Start with the HUD hidden (H shows it).")
@@ -100,6 +100,9 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Record the set (frames and audio in sync) to this Matroska file; R toggles recording.")
     var record: String?
 
+    @Flag(help: "Events as JSON lines on standard output (started, recording, reload, summary; see Docs/live-events.md). Messages for people stay on standard error.")
+    var json = false
+
     func run() throws {
         try reportingErrors {
             MemoryPolicy.returnLargeBlocksToTheSystem()
@@ -120,8 +123,10 @@ struct LiveCommand: ParsableCommand {
                 do { window = try LiveWindow(title: "LatentVJ", width: windowSize, height: windowSize, display: display, fullscreen: fullscreen) }
                 catch { throw UsageError("\(error)") }
             }
+            let events = LiveEvents(json: json)
             let recording = RecordingControl(base: record ?? "latentvj-set.mkv", producer: producer, width: generator.architecture.imgResolution,
                                              fps: fps, sampleRate: source.sampleRate)
+            recording.onEvent = events.recording
             let control = try makeControl(producer: producer, generator: generator, source: source)
             recording.logHeader = { [audio] in
                 PerformanceLog.Header(decoder: decoder, setup: setup, fps: fps, sampleRate: source.sampleRate,
@@ -142,6 +147,7 @@ struct LiveCommand: ParsableCommand {
             let started = Date()
             var shots = 0
             var isFullscreen = fullscreen
+            var announced = false
             let r = generator.architecture.imgResolution
             let watch = CorrelationWatch(width: r, height: r, fps: fps)
             while !producer.isFinished && !StopSignals.requested {
@@ -151,10 +157,16 @@ struct LiveCommand: ParsableCommand {
                 if StopSignals.takeReloadRequest() { control.reload(.all) }
                 // The record toggle is a parameter (R, OSC, MIDI all set it); a failed encoder clears it.
                 if (store.value("record") ?? 0 >= 0.5) != recording.isRecording { recording.toggle() }
-                let recordingState = recording.poll()        // notices a failed encoder even without a window
+                let recordingState = HUDState.Recording(recording.poll())   // notices a failed encoder even without a window
                 if case .stopped = recordingState, store.value("record") ?? 0 >= 0.5, !recording.isRecording { store.set("record", 0) }
                 recording.log?.flush()
                 let snapshot = producer.snapshot
+                if !announced && snapshot.frames > 0 {
+                    // Frames flow and every control input listens: what a script waits for before it acts.
+                    announced = true
+                    events.started(oscPort: control.osc?.port, jack: (source as? JACKSource)?.input.clientName, fps: fps,
+                                   model: generator.label, recording: recording.isRecording)
+                }
                 control.poll(now: elapsed, status: (snapshot.fps, watch.reading.value, snapshot.bpm, recording.isRecording))
                 if let window {
                     var quit = false
@@ -180,7 +192,9 @@ struct LiveCommand: ParsableCommand {
                     try window.present(rgb: frame, width: r, height: r,
                                        hud: showHUD ? hud(snapshot, source: source, generator: generator, correlation: watch.reading,
                                                           recording: recordingState, control: control) : nil)
-                    if let screenshot, let every = screenshotEvery, elapsed >= every * Double(shots + 1) {
+                    // On the music's clock (seconds of audio analysed), so a series shows the same stretch of
+                    // music on a fast machine and a slow one.
+                    if let screenshot, let every = screenshotEvery, snapshot.audioSeconds >= every * Double(shots + 1) {
                         shots += 1
                         try saveScreenshot(window, to: Self.numbered(screenshot, shots))
                     }
@@ -192,11 +206,10 @@ struct LiveCommand: ParsableCommand {
             control.osc?.stop()
             producer.stop()
             while !producer.isFinished && producer.thread != nil { usleep(10_000) }
-            recording.finish()
+            recording.finishAll()
             let s = producer.snapshot, p = producer.frameTimePercentiles()
-            let wall = Date().timeIntervalSince(started)
-            print(String(format: "%d frames in %.1f s (%.1f fps sustained); frame time p50 %.1f ms, p99 %.1f ms; model: %@",
-                         s.frames, wall, Double(s.frames) / max(wall, 1e-9), p.p50, p.p99, control.modelName == "default" ? generator.label : control.modelName))
+            events.summary(frames: s.frames, seconds: Date().timeIntervalSince(started), p50: p.p50, p99: p.p99,
+                           model: control.modelName == "default" ? generator.label : control.modelName)
         }
     }
 
@@ -301,78 +314,6 @@ struct LiveCommand: ParsableCommand {
         state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
         state.untrainedModel = generator.untrained
         return state
-    }
-}
-
-/// Starting and stopping recordings from the main thread: `--record FILE` starts one, R toggles; each
-/// new recording after the first gets a numbered name so nothing is overwritten.
-final class RecordingControl {
-    let base: String
-    let producer: FrameProducer
-    /// Makes the performance-log header for a new recording (the decoder's current setup and gains).
-    var logHeader: (() -> PerformanceLog.Header)?
-    private(set) var log: PerformanceLog?
-    let width: Int, fps: Double, sampleRate: Double
-    private(set) var current: LiveRecorder?
-    private var started = Date()
-    private var count = 0
-    private var lastMessage: String?
-
-    init(base: String, producer: FrameProducer, width: Int, fps: Double, sampleRate: Double) {
-        self.base = base; self.producer = producer; self.width = width; self.fps = fps; self.sampleRate = sampleRate
-    }
-
-    var isRecording: Bool { current != nil }
-
-    func toggle() {
-        if current != nil { finish(); return }
-        count += 1
-        let path = count == 1 ? base : (base as NSString).deletingPathExtension + "-\(count)." + ((base as NSString).pathExtension.isEmpty ? "mkv" : (base as NSString).pathExtension)
-        do {
-            let recorder = try LiveRecorder(path: path, width: width, height: width, fps: fps, sampleRate: sampleRate)
-            current = recorder
-            started = Date()
-            lastMessage = nil
-            producer.record(to: recorder)
-            if let header = logHeader?() {
-                let logPath = (path as NSString).deletingPathExtension + ".performance.jsonl"
-                log = try? PerformanceLog(path: logPath, header: header)
-                producer.log(to: log)
-            }
-            FileHandle.standardError.write("recording to \(path)\(log.map { " (performance log \($0.path))" } ?? "")\n")
-        } catch {
-            lastMessage = "recording failed: \(error)"
-            FileHandle.standardError.write("\(lastMessage!)\n")
-        }
-    }
-
-    /// Stops the recording and finalises its file.
-    func finish() {
-        guard let recorder = current else { return }
-        producer.record(to: nil)
-        producer.log(to: nil)
-        log?.flush()
-        log = nil
-        recorder.stop()
-        if case .stopped(let reason) = recorder.state {
-            lastMessage = reason
-            FileHandle.standardError.write("recording stopped: \(reason); the show went on\n")
-        }
-        FileHandle.standardError.write("recorded \(recorder.frames) frames to \(recorder.path)\(recorder.dropped > 0 ? " (\(recorder.dropped) dropped)" : "")\n")
-        current = nil
-    }
-
-    /// Called once per main-loop turn: finishes a recording whose encoder failed, and says what the HUD shows.
-    func poll() -> HUDState.Recording {
-        if let recorder = current {
-            if case .stopped(let reason) = recorder.state {
-                // The encoder failed mid-set: stop recording, keep the show going, say why.
-                finish()
-                return .stopped(message: "recording stopped: \(reason)")
-            }
-            return .recording(elapsedSeconds: Date().timeIntervalSince(started))
-        }
-        return lastMessage.map { .stopped(message: $0) } ?? .off
     }
 }
 

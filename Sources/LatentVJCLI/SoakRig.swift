@@ -12,6 +12,8 @@ final class SoakRig {
     private var server: Process?
     private(set) var engine: Process?
     var engineLog: String { "\(folder)/engine.log" }
+    /// The engine's `--json` events (one JSON object a line).
+    var engineEvents: String { "\(folder)/engine-events.jsonl" }
     private(set) var oscPort = 0
     /// The engine's JACK client name (`latentvj`, or a variant if that was taken).
     private(set) var clientName = "latentvj"
@@ -19,7 +21,7 @@ final class SoakRig {
     init(folder: String, rate: Int = 48_000, period: Int = 256) {
         self.folder = folder; self.rate = rate; self.period = period
         // A folder used before (--output): this run's logs only, or an old line would be read as new.
-        for log in ["\(folder)/engine.log", "\(folder)/jackd.log"] { try? FileManager.default.removeItem(atPath: log) }
+        for log in ["\(folder)/engine.log", "\(folder)/engine-events.jsonl", "\(folder)/jackd.log"] { try? FileManager.default.removeItem(atPath: log) }
     }
 
     deinit {
@@ -60,31 +62,35 @@ final class SoakRig {
 
     // MARK: Engine
 
-    /// Starts `latentvj live ARGS` against the server and waits until its OSC server listens.
+    /// Starts `latentvj live ARGS` against the server and waits for its `started` event (first frame out,
+    /// OSC listening).
     func startEngine(_ arguments: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        p.arguments = ["live", "--osc-port", "0"] + arguments
+        p.arguments = ["live", "--osc-port", "0", "--json"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["JACK_DEFAULT_SERVER"] = serverName
         p.environment = environment
-        let log = try appending(engineLog)
-        p.standardOutput = log; p.standardError = log
+        p.standardOutput = try appending(engineEvents); p.standardError = try appending(engineLog)
         try p.run()
         engine = p
-        for _ in 0..<600 {
-            let text = (try? String(contentsOfFile: engineLog, encoding: .utf8)) ?? ""
-            if let port = Self.number(after: "OSC: listening on UDP port ", in: text) {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let started = events().first(where: { $0["event"] as? String == "started" }), let port = started["osc_port"] as? Int {
                 oscPort = port
-                if let range = text.range(of: "playing through JACK ("), let end = text[range.upperBound...].firstIndex(of: ":") {
-                    clientName = String(text[range.upperBound..<end])
-                }
+                clientName = started["jack_client"] as? String ?? clientName
                 return
             }
             guard p.isRunning else { break }
             usleep(100_000)
         }
         throw UsageError("the engine did not start; its log:\n" + logTail())
+    }
+
+    /// The engine's events so far.
+    func events() -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: engineEvents, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
     var engineAlive: Bool { engine?.isRunning ?? false }

@@ -159,21 +159,21 @@ struct SoakRun {
         return output
     }
 
-    /// Recordings the engine finished ("recorded N frames to PATH"), each checked with ffprobe, and
-    /// the engine's closing summary.
+    /// Recordings the engine finished (its `recording_finished` events), each checked with ffprobe,
+    /// problems it reported, and its closing summary.
     private func readEngineLog(into result: inout SoakResult) {
-        let text = (try? String(contentsOfFile: rig.engineLog, encoding: .utf8)) ?? ""
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("recorded "), let to = line.range(of: " frames to "),
-               let frames = Int(line[line.index(line.startIndex, offsetBy: 9)..<to.lowerBound]) {
-                var path = String(line[to.upperBound...])
-                if path.hasSuffix(" dropped)"), let note = path.range(of: " (", options: .backwards) { path = String(path[..<note.lowerBound]) }
-                result.recordings.append(SoakRecording.check(path: path, recordedFrames: frames))
-            }
-            if line.hasPrefix("recording failed") || line.hasPrefix("recording stopped") { result.recordingProblems.append(String(line)) }
-            if line.contains(" fps sustained"), let frames = Int(line.prefix { $0.isNumber }), let range = line.range(of: " frames in ") {
-                result.summaryFrames = frames
-                result.summarySeconds = Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+        for event in rig.events() {
+            switch event["event"] as? String {
+            case "recording_finished":
+                if let path = event["path"] as? String, let frames = event["frames"] as? Int {
+                    result.recordings.append(SoakRecording.check(path: path, recordedFrames: frames))
+                }
+            case "recording_failed", "recording_stopped":
+                result.recordingProblems.append("\(event["event"]!): \(event["reason"] ?? "")")
+            case "summary":
+                result.summaryFrames = event["frames"] as? Int
+                result.summarySeconds = event["seconds"] as? Double
+            default: break
             }
         }
     }

@@ -35,7 +35,7 @@ public final class EngineControl {
     public var learning: Int? { midi?.learning }
     /// The MIDI side (mapping router, learn), when there is a MIDI input.
     public var midi: MIDIControl? {
-        didSet { if let midi { osc?.mappedAddress = { [weak midi] address, value in midi?.handle(osc: address, value: value) ?? false } } }
+        didSet { if let midi { osc?.mappedAddress = { [weak midi] address, values in midi?.handle(osc: address, arguments: values) ?? false } } }
     }
     let generator: Generator
     private var sentValues: [Double]
@@ -68,7 +68,7 @@ public final class EngineControl {
             for text in learned { self.learned(text) }
         }
         if !producer.isModelChangePending { followPalettes() }
-        _ = producer.takeRetiredPalette()            // released here, on the main thread
+        _ = producer.takeRetiredPalettes()           // released here, on the main thread
         _ = producer.takeRetiredNetwork()
         _ = producer.takeRetiredModel()
         finishModelReload()
@@ -179,7 +179,7 @@ public final class EngineControl {
             let seed = ParameterBinding.seed(paletteNumber: Int(store.value(p)), group: g)
             guard seed != producer.paletteSeeds[g] else { continue }
             let latents = Palette.draw(generator: generator, size: producer.paletteSize, seed: seed)
-            producer.change(palette: .init(group: g, latents: latents, seed: seed))
+            _ = producer.change(palette: .init(group: g, latents: latents, seed: seed))   // anything it hands back is released here
         }
     }
 }

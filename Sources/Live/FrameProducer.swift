@@ -90,7 +90,22 @@ public final class FrameProducer: @unchecked Sendable {
         public var group: Int, latents: [Float], seed: UInt64
         public init(group: Int, latents: [Float], seed: UInt64) { self.group = group; self.latents = latents; self.seed = seed }
     }
-    private let paletteExchange = Mutex<(pending: PaletteChange?, retired: [Float]?)>((nil, nil))
+    /// One pending slot and one retired slot per group (deep, middle, shallow): a preset recall changes
+    /// all three palettes at once, and each must arrive.
+    /// (Three named slots, not arrays: writing an array's element on the producer could copy its storage.)
+    private struct PaletteSlots {
+        struct Three<T> {
+            var deep: T?, middle: T?, shallow: T?
+            subscript(group group: Int) -> T? {
+                get { group == 0 ? deep : group == 1 ? middle : shallow }
+                set { if group == 0 { deep = newValue } else if group == 1 { middle = newValue } else { shallow = newValue } }
+            }
+            var all: [T] { [deep, middle, shallow].compactMap { $0 } }
+        }
+        var pending = Three<PaletteChange>()
+        var retired = Three<[Float]>()
+    }
+    private let paletteExchange = Mutex(PaletteSlots())
     /// A reloaded model (same architecture) with the palettes redrawn through its mapping network,
     /// prepared on the main thread; after the swap it goes back there to be released.
     public struct ModelChange {
@@ -139,7 +154,20 @@ public final class FrameProducer: @unchecked Sendable {
     public var snapshot: ProducerStats { stats.withLock { $0 } }
 
     /// Main thread: hands over a group's new palette (drawn there); it is swapped in at the next frame.
-    public func change(palette: PaletteChange) { paletteExchange.withLock { $0.pending = palette } }
+    /// Each group has its own slot, so changing several groups before the next frame changes them all.
+    /// Returns what that group's slot still held (a replaced pending change, or latents retired and not
+    /// yet taken), to release here: the producer must never be the one to free them.
+    @discardableResult
+    public func change(palette: PaletteChange) -> [[Float]] {
+        precondition(Self.groups.indices.contains(palette.group), "no palette group \(palette.group)")
+        return paletteExchange.withLock { e in
+            var released: [[Float]] = []
+            if let old = e.retired[group: palette.group] { released.append(old); e.retired[group: palette.group] = nil }
+            if let old = e.pending[group: palette.group] { released.append(old.latents) }
+            e.pending[group: palette.group] = palette
+            return released
+        }
+    }
 
     /// Main thread: switches the envelope network (a preset made with another one) at the next frame. It
     /// must read the same features and drive the same decoder layout at the same frame rate; otherwise
@@ -182,8 +210,14 @@ public final class FrameProducer: @unchecked Sendable {
         return retired != nil
     }
 
-    /// Main thread: the latents a palette change replaced, to release here rather than on the producer.
-    public func takeRetiredPalette() -> [Float]? { paletteExchange.withLock { e in defer { e.retired = nil }; return e.retired } }
+    /// Main thread: the latents palette changes replaced, to release here rather than on the producer.
+    public func takeRetiredPalettes() -> [[Float]] {
+        paletteExchange.withLock { e in
+            let taken = e.retired.all
+            e.retired = .init()
+            return taken
+        }
+    }
 
     public var paletteSize: Int { decoder.palette.size }
 
@@ -301,13 +335,16 @@ public final class FrameProducer: @unchecked Sendable {
         }
     }
 
-    /// Swaps in a palette the main thread drew; the old latents go back to it for release.
+    /// Swaps in the palettes the main thread drew (any of the three groups); the old latents go back to
+    /// it for release. (`change(palette:)` emptied each retired slot it fills, so nothing is freed here.)
     private func swapPendingPalette() {
-        _ = paletteExchange.withLock { e in
-            guard var change = e.pending else { return }
-            e.pending = nil
-            decoder.palette.exchange(Self.groups[change.group], latents: &change.latents, seed: change.seed)
-            e.retired = change.latents
+        paletteExchange.withLock { e in
+            for g in 0..<3 {
+                guard var change = e.pending[group: g] else { continue }
+                e.pending[group: g] = nil
+                decoder.palette.exchange(Self.groups[change.group], latents: &change.latents, seed: change.seed)
+                e.retired[group: g] = change.latents
+            }
         }
     }
 

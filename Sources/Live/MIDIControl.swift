@@ -93,15 +93,21 @@ public final class MIDIControl: @unchecked Sendable {
     public func handle(bytes: [UInt8]) {
         guard let message = MIDIMessage(bytes: bytes) else { counters.withLock { $0.garbage += 1 }; return }
         counters.withLock { $0.messages += 1 }
-        if let entry = learn.offer(message) { bind(entry); return }
-        _ = router.withLock { $0.handle(message) }
+        // Learn is armed and cancelled from the main thread under the router's lock: offered under it too.
+        let learned: Mapping.Entry? = router.withLock { r in
+            if let entry = learn.offer(message) { return entry }
+            _ = r.handle(message)
+            return nil
+        }
+        if let learned { bind(learned) }
     }
 
-    /// OSC addresses a mapping binds (a TouchOSC layout): from liblo's thread.
-    public func handle(osc address: String, value: Double) -> Bool {
+    /// OSC addresses a mapping binds (a TouchOSC layout), with every argument of the message (an XY
+    /// pad sends x and y; each entry's `arg:` picks one): from liblo's thread.
+    public func handle(osc address: String, arguments: [Double]) -> Bool {
         router.withLock { r in
             guard r.handles(osc: address) else { return false }
-            r.handle(osc: address, value: value)
+            r.handle(osc: address, arguments: arguments)
             return true
         }
     }

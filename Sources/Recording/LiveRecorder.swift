@@ -35,6 +35,10 @@ public final class LiveRecorder: @unchecked Sendable {
     private let stateLock = Mutex<State>(.recording)
     private var thread: Thread?
     private let finished = Atomic<Bool>(false)
+    /// The timeout of the stop in progress (milliseconds), set by `stop()` before the recorder thread sees it.
+    private let stopTimeoutMillis = Atomic<Int>(5000)
+    /// Set under `stateLock` when a stop had to drop frames or end ffmpeg by force.
+    private var problemAtStop: String?
 
     public init(path: String, width: Int, height: Int, fps: Double, sampleRate: Double, bufferedFrames: Int = 48,
                 ffmpeg: ExternalTool = ExternalTool("ffmpeg")) throws {
@@ -94,11 +98,24 @@ public final class LiveRecorder: @unchecked Sendable {
         return true
     }
 
-    /// Finishes the file: flushes what is queued, closes ffmpeg's inputs and waits for it.
-    public func stop() {
-        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+    /// Finishes the file, in bounded time: what is queued is written, the audio is padded with silence
+    /// to the video's length, and both of ffmpeg's inputs are ended (EOF on the audio pipe, then on the
+    /// video pipe), so ffmpeg never waits for audio that cannot come. An encoder that does not take what
+    /// is left within `timeout` seconds gets the rest dropped and its inputs closed; one that does not
+    /// finish within another `timeout` is interrupted (SIGINT: it writes what it has), then killed. A
+    /// Matroska file stays playable up to its last cluster either way. Blocks the caller until then:
+    /// the live engine calls it off its main loop (`LiveRecordingFinisher`).
+    public func stop(timeout: Double = LiveRecorder.stopTimeout) {
+        if running.load(ordering: .acquiring) { stopTimeoutMillis.store(Int(timeout * 1000), ordering: .releasing) }
+        running.store(false, ordering: .releasing)
         while !finished.load(ordering: .acquiring) { usleep(5_000) }
     }
+
+    /// Seconds `stop()` gives ffmpeg to take what is left, and again to finish the file.
+    public static let stopTimeout = 5.0
+
+    /// How the last stop ended: nil while recording or when ffmpeg finished by itself.
+    public var stopProblem: String? { stateLock.withLock { _ in problemAtStop } }
 
     private func fail(_ reason: String) {
         failed.store(true, ordering: .releasing)
@@ -116,17 +133,25 @@ public final class LiveRecorder: @unchecked Sendable {
         var audioPending = 0, audioOffset = 0          // bytes of `chunk`
         var videoOffset = -1                           // bytes of `frame` written; -1: no frame in hand
         var haveFrame = false, audioWritten = 0
+        var videoOpen = true
+        var giveUpAt: Double?                          // monotonic seconds: when a stop stops waiting for ffmpeg
         while !failed.load(ordering: .acquiring) {
             let stopping = !running.load(ordering: .acquiring)
+            if stopping && giveUpAt == nil { giveUpAt = Self.now() + Double(stopTimeoutMillis.load(ordering: .acquiring)) / 1000 }
+            // Frames ffmpeg will have once everything queued is written: the audio must reach their end.
+            let videoFrames = frames + (videoOffset >= 0 ? 1 : 0) + video.count / frameBytes
             var progressed = false
-            if audioPending == audioOffset {
+            if fifo >= 0 && audioPending == audioOffset {
                 var n = audio.read(into: chunk, maxCount: 8192)
                 // No audio while frames go on (the audio server was lost, or the set is ending): silence
                 // keeps the sound in step with the picture. Without it ffmpeg, interleaving by time, waits
                 // for audio that never comes while the video pipe fills, and a stop never finishes.
                 // (Measured against the frames handed over, not those ffmpeg has read: at its start ffmpeg
-                // reads audio before it takes more than a frame of video.)
-                let behind = Double(submittedFrames.load(ordering: .relaxed)) / fps - Double(audioWritten) / sampleRate
+                // reads audio before it takes more than a frame of video. At a stop, against every frame
+                // the file will hold, repeated ones included.)
+                let pictureSeconds = stopping ? Double(max(videoFrames, submittedFrames.load(ordering: .relaxed))) / fps
+                                              : Double(submittedFrames.load(ordering: .relaxed)) / fps
+                let behind = pictureSeconds - Double(audioWritten) / sampleRate
                 if n == 0 && behind > (stopping ? 0 : Self.silenceAfter) {
                     n = min(8192, Int((behind * sampleRate).rounded(.up)))
                     chunk.update(repeating: 0, count: n)
@@ -134,22 +159,29 @@ public final class LiveRecorder: @unchecked Sendable {
                 audioPending = n * 4; audioOffset = 0
                 audioWritten += n
             }
-            if audioOffset < audioPending {
+            if fifo >= 0 && audioOffset < audioPending {
                 switch writeSome(fifo, UnsafeRawPointer(chunk) + audioOffset, audioPending - audioOffset) {
                 case .wrote(let n): audioOffset += n; progressed = true
                 case .full: break
                 case .failed: fail(encoderGone("audio"))
                 }
             }
-            if videoOffset < 0 {
+            // Stopping, with every sample out and the sound as long as the picture: end the audio input,
+            // so ffmpeg takes the rest of the video without waiting for more sound. (Only once ffmpeg has
+            // opened the pipe: closed before, its open would wait for a writer for ever.)
+            if stopping && fifo >= 0 && audioOffset == audioPending && audio.isEmpty
+                && Double(audioWritten) / sampleRate >= Double(videoFrames) / fps && encoderOpened(fifoPath) {
+                close(fifo); fifo = -1; progressed = true
+            }
+            if videoOpen && videoOffset < 0 {
                 if video.count >= frameBytes {
                     _ = video.read(into: frame, maxCount: frameBytes)
                     videoOffset = 0; haveFrame = true
-                } else if haveFrame && Double(frames + 1) < Double(audioWritten) / sampleRate * fps - 1 {
+                } else if !stopping && haveFrame && Double(frames + 1) < Double(audioWritten) / sampleRate * fps - 1 {
                     videoOffset = 0                    // repeat the last frame
                 }
             }
-            if videoOffset >= 0 && !failed.load(ordering: .acquiring) {
+            if videoOpen && videoOffset >= 0 && !failed.load(ordering: .acquiring) {
                 switch writeSome(stdin.fileDescriptor, UnsafeRawPointer(frame) + videoOffset, frameBytes - videoOffset) {
                 case .wrote(let n):
                     videoOffset += n; progressed = true
@@ -158,20 +190,61 @@ public final class LiveRecorder: @unchecked Sendable {
                 case .failed: fail(encoderGone("video"))
                 }
             }
+            if stopping && videoOpen && fifo < 0 && videoOffset < 0 && video.count < frameBytes {
+                try? stdin.close(); videoOpen = false
+            }
+            if stopping && !videoOpen && fifo < 0 { break }
+            if let giveUpAt, Self.now() >= giveUpAt {
+                // ffmpeg does not take what is left: drop it, end its inputs, and let it finish what it has.
+                let left = video.count / frameBytes + (videoOffset >= 0 ? 1 : 0)
+                droppedFrames.add(left, ordering: .relaxed)
+                stateLock.withLock { _ in problemAtStop = "ffmpeg stopped taking input; \(left) frames dropped at the end" }
+                break
+            }
             if !progressed {
-                let idle = audioOffset == audioPending && videoOffset < 0 && audio.isEmpty && video.count < frameBytes
-                if stopping && idle { break }
                 if !process.isRunning { fail(encoderGone("frames")) }
                 usleep(1_000)
             }
         }
-        try? stdin.close()
+        if videoOpen { try? stdin.close() }
         if fifo >= 0 { close(fifo); fifo = -1 }
-        process.waitUntilExit()
+        finishEncoder()
         unlink(fifoPath)
-        if process.terminationStatus != 0, case .recording = state { fail("ffmpeg failed: \(lastError())") }
+        if process.terminationStatus != 0, case .recording = state, problemAtStop == nil { fail("ffmpeg failed: \(lastError())") }
         finished.store(true, ordering: .releasing)
     }
+
+    /// Waits for ffmpeg to end after its inputs were closed, for the stop's timeout at most; then SIGINT
+    /// (ffmpeg writes its trailer and exits), and SIGKILL if even that does not end it.
+    private func finishEncoder() {
+        let grace = max(0.5, Double(stopTimeoutMillis.load(ordering: .acquiring)) / 1000)
+        func exited(within seconds: Double) -> Bool {
+            let end = Self.now() + seconds
+            while process.isRunning && Self.now() < end { usleep(5_000) }
+            return !process.isRunning
+        }
+        if !exited(within: grace) {
+            kill(process.processIdentifier, SIGINT)
+            if !exited(within: 2) {
+                kill(process.processIdentifier, SIGKILL)
+                stateLock.withLock { _ in problemAtStop = (problemAtStop.map { $0 + "; " } ?? "") + "ffmpeg did not finish and was killed" }
+            } else {
+                stateLock.withLock { _ in problemAtStop = (problemAtStop.map { $0 + "; " } ?? "") + "ffmpeg did not finish by itself and was interrupted" }
+            }
+        }
+        process.waitUntilExit()
+    }
+
+    /// True once the encoder process holds `path` open (its audio input), read from /proc; true as well
+    /// when that cannot be known or the encoder is gone (then nothing waits for a writer any more).
+    private func encoderOpened(_ path: String) -> Bool {
+        guard process.isRunning else { return true }
+        let fds = "/proc/\(process.processIdentifier)/fd"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: fds) else { return true }
+        return entries.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\($0)")) == path }
+    }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// Audio this far behind the frames (seconds) with none arriving is filled with silence.
     static let silenceAfter = 0.25

@@ -1,8 +1,9 @@
 import AudioIn
 import Foundation
+import TestSupport
 import XCTest
 
-final class DemoTrackTests: XCTestCase {
+final class DemoTrackTests: TimeLimitedTestCase {
     func testDeterministicAndWithinSpec() {
         let a = DemoTrack.render(sampleRate: 8_000)
         let b = DemoTrack.render(sampleRate: 8_000)

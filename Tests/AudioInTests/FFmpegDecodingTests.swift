@@ -1,10 +1,11 @@
 import AudioIn
 import Basics
 import Foundation
+import TestSupport
 import XCTest
 
 /// Non-WAV audio goes through a real ffmpeg subprocess.
-final class FFmpegDecodingTests: XCTestCase {
+final class FFmpegDecodingTests: TimeLimitedTestCase {
     var scratch: ScratchFolder!
     var wav: String!
     var clip: AudioClip!

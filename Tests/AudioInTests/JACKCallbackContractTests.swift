@@ -3,7 +3,7 @@ import AudioIn
 import CJack
 import Foundation
 import Synchronization
-import TestServers
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc

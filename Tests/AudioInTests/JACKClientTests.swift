@@ -3,7 +3,7 @@ import AudioIn
 import CJack
 import Foundation
 import Synchronization
-import TestServers
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +11,7 @@ import Glibc
 
 /// `JACKInput` against a real server (`jackd -d dummy -r 48000 -p 256`, started per test under a name of
 /// its own) and JACK's example clients. Without jackd installed these fail and say how to install it.
-final class JACKClientTests: XCTestCase {
+final class JACKClientTests: TimeLimitedTestCase {
     var server: JACKTestServer!
     private var inputs: [JACKInput] = []
 

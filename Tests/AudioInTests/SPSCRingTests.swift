@@ -1,9 +1,10 @@
 import AudioIn
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 
-final class SPSCRingTests: XCTestCase {
+final class SPSCRingTests: TimeLimitedTestCase {
     func testCapacityRoundsUpToAPowerOfTwo() {
         for (asked, got) in [(1, 1), (3, 4), (4, 4), (1000, 1024)] {
             let ring = SPSCRing<Float>(minimumCapacity: asked)

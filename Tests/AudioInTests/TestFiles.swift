@@ -1,5 +1,5 @@
 import Foundation
-import TestServers
+import TestSupport
 import XCTest
 
 /// A scratch folder per test case, removed afterwards.

@@ -1,9 +1,10 @@
 import AudioIn
 import Foundation
+import TestSupport
 import XCTest
 
 /// The generated training music: deterministic per seed, varied across seeds, and within each style's spec.
-final class TrainingMusicTests: XCTestCase {
+final class TrainingMusicTests: TimeLimitedTestCase {
     let rate = 8_000.0
 
     func testSameSeedSameSamplesOtherSeedOtherMusic() {

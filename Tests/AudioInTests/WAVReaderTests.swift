@@ -1,9 +1,10 @@
 import AudioIn
 import Basics
 import Foundation
+import TestSupport
 import XCTest
 
-final class WAVReaderTests: XCTestCase {
+final class WAVReaderTests: TimeLimitedTestCase {
     /// A clip with a recognisable ramp per channel.
     func ramp(channels: Int, frames: Int, rate: Double) -> AudioClip {
         var s = [Float]()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `latentvj` executable as a user would.
 enum CLI {
@@ -18,26 +19,12 @@ enum CLI {
         try runProgram(binary, args, environment: environment)
     }
 
-    /// Any program, with both output streams collected (read concurrently so neither pipe fills up).
-    static func runProgram(_ path: String, _ args: [String], environment: [String: String]? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        if let environment { p.environment = environment }
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let box = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { box.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
-                      stderr: String(decoding: box.data, as: UTF8.self), data: data)
+    /// Any program, with both output streams collected, to its exit. A program still running after
+    /// `timeout` seconds is a hang: its thread stacks are taken, it is killed, and the error says so.
+    static func runProgram(_ path: String, _ args: [String], environment: [String: String]? = nil, timeout: Double = 600) throws -> Result {
+        let child = try ChildProcess(path, args, environment: environment)
+        let status = try child.waitForExit(timeout: timeout)
+        return Result(status: status, stdout: child.stdout, stderr: child.stderr, data: child.stdoutData)
     }
 
     /// ffprobe's view of a media file: stream codec types, codec names, sizes, duration.
@@ -48,11 +35,12 @@ enum CLI {
     }
 }
 
+import TestSupport
 import XCTest
 
 /// A test case with a scratch folder and an environment whose model cache lives in it, so every test
 /// starts from a clean machine (and exercises creating the default model on first use).
-class CLIWorkspaceTestCase: XCTestCase {
+class CLIWorkspaceTestCase: TimeLimitedTestCase {
     var folder: String!
     var environment: [String: String]!
 

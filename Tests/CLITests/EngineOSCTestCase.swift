@@ -5,27 +5,24 @@ import XCTest
 /// what the decoder got, frame by frame), and real OSC peers: liblo's `oscsend` and python-osc.
 class EngineOSCTestCase: CLIWorkspaceTestCase {
     var peer: String { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/osc_peer.py").path }
-    let port = 20_000 + Int(getpid() % 20_000) + Int.random(in: 0..<10_000)
+    /// The running engine's OSC port (it picks a free one and reports it in its `started` event).
+    var port = 0
 
-    /// Starts the engine headless with OSC on `port`, recording (so the performance log shows what the
-    /// decoder got, frame by frame).
-    func startEngine(seconds: Double, _ extra: [String] = []) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["live", "--headless", "--no-jack", "--seconds", "\(seconds)", "--osc-port", "\(port)", "--record", "\(folder!)/set.mkv"] + extra
-        p.environment = environment
-        let err = Pipe()
-        p.standardOutput = err; p.standardError = err
-        try p.run()
-        Thread.sleep(forTimeInterval: 2.5)             // model, network, first frames
-        return (p, err)
+    /// Starts the engine headless with OSC on a free port, recording (so the performance log shows what
+    /// the decoder got, frame by frame), and waits until it renders and answers over OSC.
+    func startEngine(_ extra: [String] = []) throws -> RunningEngine {
+        let engine = try RunningEngine(["--headless", "--no-jack", "--osc-port", "0", "--record", "\(folder!)/set.mkv"] + extra,
+                                       environment: environment)
+        port = try XCTUnwrap(engine.oscPort)
+        return engine
     }
 
-    func finish(_ engine: (Process, Pipe)) -> String {
-        let text = String(decoding: engine.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        engine.0.waitUntilExit()
-        XCTAssertEqual(engine.0.terminationStatus, 0, text)
-        return text
+    /// Ends the show (SIGTERM) and checks it ended cleanly; its standard error.
+    func finish(_ engine: RunningEngine) throws -> String {
+        let end = try engine.stop()
+        XCTAssertEqual(end.status, 0, end.stderr)
+        XCTAssertNotNil(end.events.event("summary"), "the engine summed up")
+        return end.stderr
     }
 
     func oscsend(_ args: [String]) throws {
@@ -38,6 +35,23 @@ class EngineOSCTestCase: CLIWorkspaceTestCase {
         if r.status == 3 { throw XCTSkip("python-osc is not installed (scripts/setup.sh installs it): \(r.stderr)") }
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// The performance log's frame numbers, in order (one record per rendered frame).
+    func loggedFrames() throws -> [Int] {
+        let lines = try String(contentsOfFile: "\(folder!)/set.performance.jsonl", encoding: .utf8).split(separator: "\n")
+        return lines.dropFirst().compactMap { ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["frame"] as? Int }
+    }
+
+    /// Every frame the engine rendered from the start of the recording to its end is in the log, once,
+    /// in order (the recording starts in the main loop's first turn, a frame or two into the show).
+    func assertEveryFrameLogged(summary: [String: Any]?, file: StaticString = #filePath, line: UInt = #line) throws {
+        let frames = try loggedFrames()
+        let rendered = try XCTUnwrap(summary?["frames"] as? Int, "the summary counts frames", file: file, line: line)
+        XCTAssertFalse(frames.isEmpty, file: file, line: line)
+        XCTAssertEqual(frames, Array((frames.first ?? 0)..<((frames.first ?? 0) + frames.count)), "none missing, none twice", file: file, line: line)
+        XCTAssertEqual(frames.last.map { $0 + 1 }, rendered, "logged up to the last frame rendered", file: file, line: line)
+        XCTAssertLessThan(frames.first ?? .max, 30, "logged from the start", file: file, line: line)
     }
 
     /// The performance log's per-frame values of one parameter.

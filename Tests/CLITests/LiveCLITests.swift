@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `latentvj live` as a user starts it: headless on the demo track, and with a window under Xvfb.
-final class LiveCLITests: XCTestCase {
+final class LiveCLITests: TimeLimitedTestCase {
     func testHeadlessRunReportsSustainedFrames() throws {
         let r = try CLI.run(["live", "--headless", "--seconds", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)

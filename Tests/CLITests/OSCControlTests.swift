@@ -1,15 +1,22 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `latentvj live` controlled over OSC by real peers: liblo's `oscsend`, and python-osc (a second,
-/// independent implementation) as a subscribing tablet and as a sender of garbage.
+/// independent implementation) as a subscribing tablet and as a sender of garbage. Each test acts once
+/// the engine renders and listens, and waits for the engine to say a change arrived (its feedback, its
+/// frame counter, its output) before it looks at the performance log.
 final class OSCControlTests: EngineOSCTestCase {
     func testParameterSetOverOSCReachesTheDecoderInTheNextFrames() throws {
-        let engine = try startEngine(seconds: 5)
+        let engine = try startEngine()
         try oscsend(["/lvj/intensity", "f", "2.5"])                  // liblo's own client
         _ = try python(["send", "\(port)", "/lvj/psi", "0.5"])       // python-osc
         try oscsend(["/lvj/deep/palette", "i", "42"])
-        _ = finish(engine)
+        try engine.waitForValue("/lvj/intensity", 2.5)
+        try engine.waitForValue("/lvj/psi", 0.5)
+        try engine.waitForValue("/lvj/deep/palette", 42)
+        try engine.waitForFrames(10)                                 // rendered with the new values
+        _ = try finish(engine)
         let intensity = try logged("intensity"), psi = try logged("psi"), palette = try logged("deep.palette")
         let first = try XCTUnwrap(intensity.firstIndex { $0 != 1 }, "intensity changed during the set")
         // Ramped over control.smoothing (50 ms = 1.5 frames at 30 fps): there within two frames.
@@ -21,34 +28,32 @@ final class OSCControlTests: EngineOSCTestCase {
     }
 
     func testSubscribedTabletGetsChangedValuesAndStatus() throws {
-        let engine = try startEngine(seconds: 6)
-        let listener = Process()
-        listener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        listener.arguments = ["python3", peer, "listen", "\(port)", "2.5"]
-        let out = Pipe()
-        listener.standardOutput = out; listener.standardError = FileHandle.nullDevice
-        try listener.run()
-        Thread.sleep(forTimeInterval: 0.5)
-        try oscsend(["/lvj/deep/amplitude", "f", "0.25"])       // another controller moves a fader…
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        listener.waitUntilExit()
-        if listener.terminationStatus == 3 { _ = finish(engine); throw XCTSkip("python-osc is not installed") }
-        _ = finish(engine)
-        let messages = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        let amplitude = messages.first { $0["address"] as? String == "/lvj/deep/amplitude" }
-        XCTAssertEqual((amplitude?["args"] as? [Double])?.first, 0.25, "…and the tablet's fader follows: \(text)")
-        let addresses = Set(messages.compactMap { $0["address"] as? String })
-        for status in ["/lvj/status/fps", "/lvj/status/correlation", "/lvj/status/bpm", "/lvj/status/recording"] {
-            XCTAssertTrue(addresses.contains(status), "\(status) in \(addresses)")
+        let engine = try startEngine()
+        let tablet = try ChildProcess("/usr/bin/env", ["python3", peer, "listen", "\(port)", "300"], name: "python-osc tablet")
+        try waitFor("the tablet to subscribe", details: { tablet.tail }) {
+            if !tablet.isRunning && tablet.process.terminationStatus == 3 { throw XCTSkip("python-osc is not installed") }
+            return tablet.stdout.contains("\"ready\"")
         }
-        let fps = messages.last { $0["address"] as? String == "/lvj/status/fps" }?["args"] as? [Double]
-        XCTAssertGreaterThan(fps?.first ?? 0, 20)
+        try oscsend(["/lvj/deep/amplitude", "f", "0.25"])       // another controller moves a fader…
+        let statuses = ["/lvj/status/fps", "/lvj/status/correlation", "/lvj/status/bpm", "/lvj/status/recording", "/lvj/status/engine"]
+        var messages: [[String: Any]] = []
+        try waitFor("the fader's new value and every status report at the tablet", details: { tablet.tail }) {
+            messages = tablet.jsonLines
+            let addresses = Set(messages.compactMap { $0["address"] as? String })
+            return addresses.contains("/lvj/deep/amplitude") && statuses.allSatisfy(addresses.contains)
+        }
+        try tablet.stop()
+        _ = try finish(engine)
+        let amplitude = messages.last { $0["address"] as? String == "/lvj/deep/amplitude" }
+        XCTAssertEqual((amplitude?["args"] as? [Double])?.first, 0.25, "…and the tablet's fader follows")
+        let frames = messages.last { $0["address"] as? String == "/lvj/status/engine" }?["args"] as? [Double]
+        XCTAssertGreaterThan(frames?.first ?? 0, 0, "the engine reports frames rendered")
     }
 
     func testListDescribesEveryParameter() throws {
-        let engine = try startEngine(seconds: 4.5)
+        let engine = try startEngine()
         let replies = try python(["list", "\(port)"])
-        _ = finish(engine)
+        _ = try finish(engine)
         let params = replies.filter { $0["address"] as? String == "/lvj/param" }.compactMap { $0["args"] as? [Any] }
         let end = replies.first { $0["address"] as? String == "/lvj/list/end" }?["args"] as? [Double]
         XCTAssertEqual(Double(params.count), end?.first, "as many parameters as announced")
@@ -60,34 +65,46 @@ final class OSCControlTests: EngineOSCTestCase {
         XCTAssertEqual(intensity[1] as? String, "float"); XCTAssertEqual(intensity[3] as? Double, 3); XCTAssertEqual(intensity[6] as? String, "/lvj/intensity")
     }
 
-    func testTenThousandMalformedPacketsLeaveTheEngineRunningAtFullRate() throws {
-        let engine = try startEngine(seconds: 7)
+    /// A flood of garbage: frames keep coming and none is lost (every rendered frame is in the
+    /// performance log, in order), nothing malformed reaches the decoder, a good message still works.
+    func testTenThousandMalformedPacketsLeaveTheEngineRendering() throws {
+        let engine = try startEngine()
+        let before = engine.frames
         let sent = try python(["burst", "\(port)", "10000"])
         XCTAssertEqual(sent.first?["sent"] as? Int, 10000)
         try oscsend(["/lvj/intensity", "f", "1.5"])                 // and a good message still works afterwards
-        let stderr = finish(engine)
-        XCTAssertTrue(stderr.contains("OSC: ignored"), "rejections are logged: \(stderr.suffix(600))")
-        XCTAssertLessThan(stderr.components(separatedBy: "OSC: ignored").count, 12, "rate-limited: at most one line a second")
+        try engine.waitForValue("/lvj/intensity", 1.5)
+        try waitFor("the engine to count the burst's rejections", details: { "\(engine.oscCounts)" }) { engine.oscCounts.rejected >= 5000 }
+        try engine.waitForFrames(30)
+        XCTAssertGreaterThan(engine.frames, before + 30, "frames kept coming through the flood")
+        let end = try engine.stop()
+        XCTAssertEqual(end.status, 0, end.stderr)
+        XCTAssertTrue(end.stderr.contains("OSC: ignored"), "rejections are logged: \(end.stderr.suffix(600))")
+        let seconds = try XCTUnwrap(end.events.event("summary")?["seconds"] as? Double)
+        XCTAssertLessThanOrEqual(end.stderr.components(separatedBy: "OSC: ignored").count - 1, Int(seconds) + 2,
+                                 "rate-limited: at most one line a second")
         XCTAssertEqual(try logged("intensity").last, 1.5)
         XCTAssertEqual(try logged("intensity").filter { !(0...3).contains($0) }.count, 0, "no garbage value ever reached the decoder")
-        let summary = try XCTUnwrap(stderr.split(separator: "\n").last { $0.contains("fps sustained") })
-        let fps = Double(summary.split(separator: "(")[1].split(separator: " ")[0]) ?? 0
-        XCTAssertGreaterThan(fps, 30 * 0.85, "the frame rate held during the burst: \(summary)")
+        try assertEveryFrameLogged(summary: end.events.event("summary"))
     }
 
     func testPresetsSavedAndMorphedOverOSC() throws {
         let presets = "\(folder!)/presets"
         try FileManager.default.createDirectory(atPath: presets, withIntermediateDirectories: true)
-        let engine = try startEngine(seconds: 6, ["--presets", presets])
+        let engine = try startEngine(["--presets", presets])
         try oscsend(["/lvj/intensity", "f", "2.0"])
         try oscsend(["/lvj/deep/palette", "i", "12"])
-        Thread.sleep(forTimeInterval: 0.3)
+        try engine.waitForValue("/lvj/intensity", 2)
+        try engine.waitForValue("/lvj/deep/palette", 12)
         try oscsend(["/lvj/preset/save", "s", "club night"])
-        Thread.sleep(forTimeInterval: 0.3)
+        try engine.waitForLine("saved preset club night")
         try oscsend(["/lvj/intensity", "f", "0.5"])
-        Thread.sleep(forTimeInterval: 0.5)
+        try engine.waitForValue("/lvj/intensity", 0.5)
+        try engine.waitForFrames(5)                                  // 0.5 is rendered (and logged)
         try oscsend(["/lvj/preset/morph", "sf", "club night", "1.0"])
-        let stderr = finish(engine)
+        try engine.waitForLine("morphing to club night over 1.0 s")
+        try engine.waitForFrames(45)                                 // the morph takes 30 frames at 30 fps
+        let stderr = try finish(engine)
         let saved = try String(contentsOfFile: "\(presets)/club night.preset.yaml", encoding: .utf8)
         XCTAssertTrue(saved.contains("intensity: 2") && saved.contains("deep.palette: 12"), saved)
         XCTAssertTrue(stderr.contains("saved preset club night") && stderr.contains("morphing to club night over 1.0 s"), stderr)
@@ -100,13 +117,11 @@ final class OSCControlTests: EngineOSCTestCase {
 
     func testATakenDefaultPortFallsBackToAFreeOne() throws {
         // Something else holds UDP 9000 (another engine, another app): the show starts anyway.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 9000)); time.sleep(30)"]
-        holder.standardError = FileHandle.nullDevice
-        try holder.run()
-        defer { holder.terminate(); holder.waitUntilExit() }
-        Thread.sleep(forTimeInterval: 0.5)
+        let holder = try ChildProcess("/usr/bin/env", ["python3", "-c",
+            "import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 9000)); print('bound', flush=True); time.sleep(600)"],
+            name: "port holder")
+        defer { _ = try? holder.stop(signal: SIGKILL) }
+        try holder.waitForOutput("bound")
         let r = try CLI.run(["live", "--headless", "--no-jack", "--seconds", "2"], environment: environment)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("port 9000 is in use; using"), r.stderr)
@@ -117,11 +132,17 @@ final class OSCControlTests: EngineOSCTestCase {
     }
 
     func testSenderOutsideTheAllowedNetworkHasNoEffect() throws {
-        let engine = try startEngine(seconds: 4.5, ["--osc-allow", "127.0.0.1/32"])
+        let engine = try startEngine(["--osc-allow", "127.0.0.1/32"])
         _ = try python(["send", "\(port)", "/lvj/intensity", "2.0", "--bind", "127.0.0.2"])   // not allowed
         _ = try python(["send", "\(port)", "/lvj/psi", "0.7"])                                  // allowed
         try oscsend(["/lvj/preset/load", "s", "../Presets/default"])                            // a path: refused
-        let stderr = finish(engine)
+        try waitFor("the engine to count both refusals", details: { "\(engine.oscCounts)" }) { engine.oscCounts.rejected >= 2 }
+        try waitFor("psi 0.7 fed back") {
+            if case .number(let v)? = engine.latest("/lvj/psi")?.first { return abs(v - 0.7) < 1e-6 }
+            return false
+        }
+        try engine.waitForFrames(5)
+        let stderr = try finish(engine)
         XCTAssertEqual(try logged("intensity").last, 1)
         XCTAssertEqual(try XCTUnwrap(logged("psi").last), 0.7, accuracy: 1e-6, "OSC floats are 32-bit")
         XCTAssertFalse(stderr.contains("preset not loaded"), "a path never reaches the preset loader")

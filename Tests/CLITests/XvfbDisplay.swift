@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 /// A private X server (Xvfb) for one test, so the live window, its keys and screenshots are real.
@@ -17,8 +18,11 @@ final class XvfbDisplay {
         server.standardOutput = FileHandle.nullDevice; server.standardError = FileHandle.nullDevice
         try server.run()
         let socket = "/tmp/.X11-unix/X\(name.dropFirst())"
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { usleep(50_000) }
+        let display = name
+        try waitFor("Xvfb's socket \(socket)", timeout: 30, every: 0.05) { [server] in
+            if !server.isRunning { throw TestTimeout(what: "Xvfb \(display), which exited at once (display number taken?)", seconds: 0) }
+            return FileManager.default.fileExists(atPath: socket)
+        }
     }
 
     deinit { server.terminate(); server.waitUntilExit() }
@@ -28,6 +32,16 @@ final class XvfbDisplay {
         var env = base
         env["DISPLAY"] = name
         return env
+    }
+
+    /// The id of the first window whose title matches `name`, once it is mapped (120 s at most).
+    func window(named name: String) throws -> String {
+        var id = ""
+        try waitFor("a window named \(name) on \(self.name)", timeout: 120, every: 0.1) {
+            id = (try xdotool(["search", "--name", name])).split(separator: "\n").first.map(String.init) ?? ""
+            return !id.isEmpty
+        }
+        return id
     }
 
     /// Runs xdotool against this display (window moves, keys), returning its output.

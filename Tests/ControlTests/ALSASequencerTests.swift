@@ -1,11 +1,12 @@
 import Control
 import Foundation
+import TestSupport
 import XCTest
 
 /// The ALSA sequencer input. These machines have no /dev/snd/seq, so what is tested is the clear
 /// message (and that a real device would be tried); the events themselves take the JACK MIDI path
 /// from `MIDIMessage(bytes:)` on, which the MIDI tests exercise with a real JACK client.
-final class ALSASequencerTests: XCTestCase {
+final class ALSASequencerTests: TimeLimitedTestCase {
     func testMissingSequencerDeviceIsSaidPlainly() throws {
         let missing = "/nonexistent/snd/seq-\(getpid())"
         XCTAssertThrowsError(try ALSASequencer(devicePath: missing)) { error in

@@ -1,10 +1,11 @@
 import Control
 import Foundation
+import TestSupport
 import XCTest
 
 /// MIDI learn: the next control moved becomes an entry, written into the mapping file without
 /// disturbing the rest of it, and the file loads again.
-final class MIDILearnTests: XCTestCase {
+final class MIDILearnTests: TimeLimitedTestCase {
     let registry = ParameterRegistry.live(noiseResolutions: [4, 8, 16, 32], featureGroups: ["onsets", "rms", "chroma"])
     var dir: URL!
 

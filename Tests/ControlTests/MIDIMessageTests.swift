@@ -1,9 +1,10 @@
 import Control
+import TestSupport
 import XCTest
 
 /// Decoding MIDI bytes: every channel-voice message the mappings use, nil for everything else, and
 /// no trap on any input.
-final class MIDIMessageTests: XCTestCase {
+final class MIDIMessageTests: TimeLimitedTestCase {
     func testChannelVoiceMessagesDecode() {
         XCTAssertEqual(MIDIMessage(bytes: [0x90, 60, 100]), .noteOn(channel: 1, note: 60, velocity: 100))
         XCTAssertEqual(MIDIMessage(bytes: [0x8F, 60, 64]), .noteOff(channel: 16, note: 60, velocity: 64))

@@ -1,10 +1,11 @@
 import Control
 import Foundation
+import TestSupport
 import XCTest
 
 /// Mapping files: the shipped ones load, broken ones are reported at their line, and the router
 /// turns controller input into parameter values by the documented rules.
-final class MappingTests: XCTestCase {
+final class MappingTests: TimeLimitedTestCase {
     let registry = ParameterRegistry.live(noiseResolutions: [4, 8, 16, 32], featureGroups: ["onsets", "rms", "chroma"])
 
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,9 +1,10 @@
 import AllocationCounter
 import Control
+import TestSupport
 import XCTest
 
 /// The registry, the lock-free store and the frame-rate follower.
-final class ParameterTests: XCTestCase {
+final class ParameterTests: TimeLimitedTestCase {
     let registry = ParameterRegistry.live(noiseResolutions: [4, 8, 16, 32], featureGroups: ["onsets", "rms", "chroma"])
 
     func testRegistryNamesAddressesAndDefaults() {

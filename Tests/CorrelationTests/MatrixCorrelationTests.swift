@@ -1,9 +1,10 @@
 import Basics
 import Correlation
 import Foundation
+import TestSupport
 import XCTest
 
-final class MatrixCorrelationTests: XCTestCase {
+final class MatrixCorrelationTests: TimeLimitedTestCase {
     func random(_ rows: Int, _ cols: Int, seed: UInt64) -> FeatureMatrix {
         var rng = SeededRandom(seed: seed)
         return FeatureMatrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in rng.normal() })

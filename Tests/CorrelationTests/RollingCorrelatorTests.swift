@@ -1,9 +1,10 @@
 import Basics
 import Correlation
 import Features
+import TestSupport
 import XCTest
 
-final class RollingCorrelatorTests: XCTestCase {
+final class RollingCorrelatorTests: TimeLimitedTestCase {
     /// The rolling value equals the batch balanced correlation of the last W frames.
     func testMatchesBatchOverTheWindow() throws {
         let audioBlocks: [(name: String, columns: Range<Int>)] = [("onsets", 0..<1), ("chroma", 1..<13)]

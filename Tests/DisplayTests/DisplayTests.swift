@@ -2,12 +2,13 @@ import Basics
 import Display
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 /// The HUD as pure drawing, and the SDL window for real: under Xvfb (started here when DISPLAY is unset)
 /// and with SDL's offscreen driver. SDL's video state is process-global: each test opens at most one
 /// window and lets it go before returning, so the next test can initialise SDL with another driver.
-final class DisplayTests: XCTestCase {
+final class DisplayTests: TimeLimitedTestCase {
     /// Set LVJ_DISPLAY_TEST_OUTPUT=/some/folder to keep PNGs of the HUD and the screenshots for a look.
     static let outputFolder = ProcessInfo.processInfo.environment["LVJ_DISPLAY_TEST_OUTPUT"]
 

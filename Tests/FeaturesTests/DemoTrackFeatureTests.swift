@@ -1,10 +1,11 @@
 import AudioIn
 import Features
 import Foundation
+import TestSupport
 import XCTest
 
 /// The features of the demo track against what is known to be in it.
-final class DemoTrackFeatureTests: XCTestCase {
+final class DemoTrackFeatureTests: TimeLimitedTestCase {
     static let clip = DemoTrack.render()
     static let mono = clip.mono()
     static let offline = try! OfflineExtractor(fps: 24).extract(mono: mono, sampleRate: clip.sampleRate)

@@ -1,9 +1,10 @@
 import Features
 import Foundation
+import TestSupport
 import XCTest
 
 /// Signals whose right answer is known without any reference implementation.
-final class KnownSignalTests: XCTestCase {
+final class KnownSignalTests: TimeLimitedTestCase {
     let rate = 44_100.0
 
     /// A (440 Hz) is pitch class 9, C5 (523.25 Hz) is 0, E4 (329.63 Hz) is 4; offline and causal agree.
@@ -55,6 +56,27 @@ final class KnownSignalTests: XCTestCase {
         XCTAssertLessThan(sine.values.max()!, 0.01)
         let causalNoise = try CausalExtractor.extractAll(mono: Signals.whiteNoise(seconds: 2), sampleRate: rate, fps: 30)["spectral_flatness"]!
         XCTAssertEqual(Double(Array(causalNoise.values.dropFirst(5)).mean), exp(-0.5772), accuracy: 0.06)
+    }
+
+    /// Digital silence, and music with a gap of it: the gap is 0 (no noise), offline and causal, not the
+    /// 1.0 of white noise that the geometric mean of a floor-clamped spectrum gives.
+    func testFlatnessOfDigitalSilenceIsZeroNotNoise() throws {
+        let silence = [Float](repeating: 0, count: Int(rate) * 2)
+        let offline = try OfflineExtractor(fps: 24).extract(mono: silence, sampleRate: rate)["spectral_flatness"]!
+        XCTAssertEqual(offline.values.max(), 0, "offline")
+        let causal = try CausalExtractor.extractAll(mono: silence, sampleRate: rate, fps: 30)["spectral_flatness"]!
+        XCTAssertEqual(causal.values.max(), 0, "causal")
+        // Noise, a second of zeros, noise again: the gap reads 0, the noise around it as noise.
+        let noise = Signals.whiteNoise(seconds: 1)
+        let gapped = noise + [Float](repeating: 0, count: Int(rate)) + noise
+        let f = try CausalExtractor.extractAll(mono: gapped, sampleRate: rate, fps: 30)["spectral_flatness"]!.values
+        XCTAssertEqual(Array(f[42...55]).max(), 0, "inside the gap (frames 42-55 of 90)")
+        XCTAssertGreaterThan(Array(f[10...25]).mean, 0.4, "noise before the gap")
+        XCTAssertGreaterThan(Array(f[75...85]).mean, 0.4, "noise after it")
+        // Quiet is not silence: a -90 dBFS noise floor (dither) is still measured.
+        let dither = noise.map { $0 * 3e-4 }              // σ = 3e-5: about -90 dBFS
+        let quiet = try OfflineExtractor(fps: 24).extract(mono: dither, sampleRate: rate)["spectral_flatness"]!
+        XCTAssertEqual(Double(quiet.values.mean), exp(-0.5772), accuracy: 0.06)
     }
 
     func testRMSOfASine() throws {

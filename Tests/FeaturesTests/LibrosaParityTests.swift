@@ -1,10 +1,11 @@
 import Basics
 import Features
 import Foundation
+import TestSupport
 import XCTest
 
 /// The offline building blocks against librosa 0.11 on the committed fixtures (no Python needed).
-final class LibrosaParityTests: XCTestCase {
+final class LibrosaParityTests: TimeLimitedTestCase {
     func stages(_ f: LibrosaFixture) -> OfflineStages { OfflineStages(sampleRate: f.sampleRate, nFFT: 2048) }
 
     func testFrameCountMatchesLibrosa() throws {

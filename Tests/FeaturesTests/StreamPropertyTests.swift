@@ -3,10 +3,11 @@ import AudioIn
 import Basics
 import Features
 import Foundation
+import TestSupport
 import XCTest
 
 /// The causal extractor gives the same rows however the stream is cut, and allocates nothing per frame.
-final class StreamPropertyTests: XCTestCase {
+final class StreamPropertyTests: TimeLimitedTestCase {
     func testChunkingDoesNotChangeRows() throws {
         let clip = DemoTrack.render(sampleRate: 48_000).slice(frames: (30 * 48_000)..<(50 * 48_000))
         let mono = clip.mono()

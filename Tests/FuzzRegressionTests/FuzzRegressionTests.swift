@@ -1,10 +1,11 @@
 import Foundation
 import FuzzTargets
+import TestSupport
 import XCTest
 
 /// Every crash the fuzzers found (Fuzz/regressions/TARGET/*) and every made seed, through the same entry
 /// points libFuzzer drives: each must return, never trap.
-final class FuzzRegressionTests: XCTestCase {
+final class FuzzRegressionTests: TimeLimitedTestCase {
     var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
     func testEveryRecordedCrashStaysFixed() throws {

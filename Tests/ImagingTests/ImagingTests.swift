@@ -1,9 +1,10 @@
 import Basics
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
-final class ImagingTests: XCTestCase {
+final class ImagingTests: TimeLimitedTestCase {
     var folder: String!
     override func setUp() {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-img-\(UUID().uuidString)").path

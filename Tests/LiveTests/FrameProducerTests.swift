@@ -6,11 +6,12 @@ import Live
 import Basics
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The live frame producer: one frame per call from whatever audio has arrived, allocation-free after
 /// warm-up, and the newest finished frame reaches the display side through the triple buffer.
-final class FrameProducerTests: XCTestCase {
+final class FrameProducerTests: TimeLimitedTestCase {
     static let generator: Generator = {
         let a = GeneratorArchitecture(zDim: 16, wDim: 16, imgResolution: 32, channelBase: 64, channelMax: 16, mappingLayers: 2)
         return try! Generator(weights: DefaultModel.make(seed: 5, architecture: a))
@@ -86,7 +87,7 @@ final class FrameProducerTests: XCTestCase {
 }
 
 /// The HUD's rolling correlation, fed with the frames the display takes and their feature rows.
-final class CorrelationWatchTests: XCTestCase {
+final class CorrelationWatchTests: TimeLimitedTestCase {
     func testShownFramesGiveARollingCorrelation() throws {
         let p = try FrameProducerTests.producer(FrameProducerTests.BlockSource(seconds: 30, block: 1838))
         let watch = CorrelationWatch(width: 32, height: 32, fps: 24, seconds: 4, updateEvery: 12)
@@ -109,7 +110,7 @@ final class CorrelationWatchTests: XCTestCase {
 
 /// The performance log and its replay: the frames painted again from the log are the frames the
 /// producer painted on stage.
-final class ReplayTests: XCTestCase {
+final class ReplayTests: TimeLimitedTestCase {
     func testReplayPaintsTheSameFrames() throws {
         let g = FrameProducerTests.generator
         let setup = DecoderSetup()
@@ -186,7 +187,7 @@ final class ReplayTests: XCTestCase {
 
 /// Render threads yield to the audio server: without real-time scheduling (containers, laptops without
 /// rtprio) jackd competes with them on equal terms, and a render burst on both cores costs xruns.
-final class ThreadPriorityTests: XCTestCase {
+final class ThreadPriorityTests: TimeLimitedTestCase {
     func testRenderThreadsRunNicerThanTheRest() {
         let main = ThreadPriority.currentNiceness()
         XCTAssertNotNil(main)

@@ -3,13 +3,13 @@ import Foundation
 import Live
 import StyleGAN
 import Synthesis
-import TestServers
+import TestSupport
 import XCTest
 
 /// The engine's JACK side against a real `jackd -d dummy`: a file played through out_1/out_2 and
 /// analysed from exactly what they play; the server restarting at another sample rate; the buffer
 /// size changing under a running engine.
-final class JACKEngineTests: XCTestCase {
+final class JACKEngineTests: TimeLimitedTestCase {
     var server: JACKTestServer!
 
     override func setUpWithError() throws {

@@ -2,13 +2,13 @@ import AudioIn
 import Control
 import Foundation
 import Live
-import TestServers
+import TestSupport
 import XCTest
 
 /// MIDI into the engine through a real JACK server: a JACK MIDI client sends CCs, notes, program
 /// changes and garbage to `latentvj:midi_in`; the control thread maps them onto parameters the frame
 /// producer follows; learn binds the next control moved and saves it in the mapping file.
-final class MIDIEngineTests: XCTestCase {
+final class MIDIEngineTests: TimeLimitedTestCase {
     var server: JACKTestServer!
     var folder: String!
 

@@ -1,12 +1,13 @@
 import Foundation
 import Recording
+import TestSupport
 import XCTest
 
 /// Frames keep coming when the audio does not (the JACK server was lost mid-set, or a recording starts
 /// while it is down). Found by `bench soak`: ffmpeg, interleaving its two inputs by time, waited for audio
 /// that never came, the video pipe filled, and stopping the recording hung the engine's main loop.
 /// The recorder now fills such gaps with silence.
-final class RecorderAudioGapTests: XCTestCase {
+final class RecorderAudioGapTests: TimeLimitedTestCase {
     let size = 32, fps = 30.0, rate = 48_000.0
 
     /// Submits `frames` frames in real time, with a frame's worth of audio where `sound(k)` says so;

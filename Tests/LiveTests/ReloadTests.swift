@@ -5,12 +5,13 @@ import Foundation
 import Live
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// Reloading files while the engine runs (`/lvj/reload`, SIGHUP): a broken, truncated or unfitting
 /// model, envelope network, mapping or preset gives a clear error and the running one stays; a good
 /// one comes in between frames without allocating on the producer.
-final class ReloadTests: XCTestCase {
+final class ReloadTests: TimeLimitedTestCase {
     static let architecture = GeneratorArchitecture(zDim: 16, wDim: 16, imgResolution: 32, channelBase: 64, channelMax: 16, mappingLayers: 2)
     var folder: String!
 

@@ -1,7 +1,8 @@
+import TestSupport
 import XCTest
 import StyleGAN
 
-final class ArchitectureTests: XCTestCase {
+final class ArchitectureTests: TimeLimitedTestCase {
     func testNumWsAndChannels() throws {
         let a = GeneratorArchitecture(zDim: 512, wDim: 512, imgResolution: 128, channelBase: 4096, channelMax: 256)
         XCTAssertEqual(a.numWs, 12)

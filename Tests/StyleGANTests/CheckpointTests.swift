@@ -1,11 +1,12 @@
 import Basics
 import Foundation
 import StyleGAN
+import TestSupport
 import XCTest
 
 /// Checkpoint formats: the stylegan2-ada-pytorch pickle reader, our safetensors files, and every way
 /// a model file can be wrong. Each refusal must name the file and say what is wrong or what it is.
-final class CheckpointTests: XCTestCase {
+final class CheckpointTests: TimeLimitedTestCase {
     static let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("stylegan2")
     static let pkl = fixtures.appendingPathComponent("tiny32.pkl").path
 

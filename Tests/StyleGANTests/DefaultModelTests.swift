@@ -1,8 +1,9 @@
 import Basics
 import StyleGAN
+import TestSupport
 import XCTest
 
-final class DefaultModelTests: XCTestCase {
+final class DefaultModelTests: TimeLimitedTestCase {
     /// A small model of the same recipe keeps the test fast; the full default is checked for shape.
     let small = GeneratorArchitecture(zDim: 32, wDim: 32, imgResolution: 32, channelBase: 256, channelMax: 32, mappingLayers: 3)
 

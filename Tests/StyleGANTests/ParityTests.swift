@@ -2,11 +2,12 @@ import AllocationCounter
 import Basics
 import Foundation
 import StyleGAN
+import TestSupport
 import XCTest
 
 /// The generator against outputs of the official stylegan2-ada-pytorch code on the same pickle
 /// (Fixtures/stylegan2, made by NVIDIA's implementation; see its manifest).
-final class ParityTests: XCTestCase {
+final class ParityTests: TimeLimitedTestCase {
     static let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("stylegan2")
 
     static func floats(_ file: String) throws -> [Float] {

@@ -4,10 +4,11 @@ import Features
 import StyleGAN
 import Synthesis
 import AllocationCounter
+import TestSupport
 import XCTest
 
 /// The parameter-free decoder: group split, softmax mixing, residual centring, noise envelopes, gains.
-final class DecoderTests: XCTestCase {
+final class DecoderTests: TimeLimitedTestCase {
     let g = SynthesisFixtures.generator32
 
     func testLayerGroupsSplitAnyNumberOfWs() {

@@ -2,11 +2,12 @@ import AllocationCounter
 import Basics
 import Foundation
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The envelope network: gradients against finite differences, forward against the PyTorch equations
 /// written out independently, the runner against forward, Adam and the schedule against their definitions.
-final class EnvelopeNetworkTests: XCTestCase {
+final class EnvelopeNetworkTests: TimeLimitedTestCase {
     // MARK: helpers
 
     func randoms(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {

@@ -2,11 +2,12 @@ import Basics
 import Features
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// HiPPO (thesis 4.3): the scaled Legendre basis against its closed forms, and the optimiser's gradient,
 /// descent, determinism and feature weighting.
-final class HiPPOTests: XCTestCase {
+final class HiPPOTests: TimeLimitedTestCase {
     // MARK: Legendre basis
 
     func testColumnsAreScaledLegendrePolynomialsOnThePaddedGrid() {

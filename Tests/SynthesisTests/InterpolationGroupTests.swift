@@ -2,10 +2,11 @@ import Basics
 import Features
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The interpolation groups on a small generator and hand-made features whose answer is known.
-final class InterpolationGroupTests: XCTestCase {
+final class InterpolationGroupTests: TimeLimitedTestCase {
     static let generator: Generator = {
         let a = GeneratorArchitecture(zDim: 16, wDim: 16, imgResolution: 16, channelBase: 64, channelMax: 16, mappingLayers: 2)
         return try! Generator(weights: DefaultModel.make(seed: 3, architecture: a))

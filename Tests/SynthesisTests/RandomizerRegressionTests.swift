@@ -1,10 +1,11 @@
 import AudioIn
 import Features
 import Synthesis
+import TestSupport
 import XCTest
 
 /// Inputs that once broke the Randomizer, kept as regression tests.
-final class RandomizerRegressionTests: XCTestCase {
+final class RandomizerRegressionTests: TimeLimitedTestCase {
     /// A generated techno piece and patch seed 17002 (found by `train --supervised`): segmenting one of
     /// the patch's features overflowed 1/√(dᵢdⱼ) for two nearly isolated beats into NaN, and the
     /// Laplacian's eigen-decomposition refused it.

@@ -4,11 +4,12 @@ import Features
 import Foundation
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The Randomizer (thesis 4.1) on a 16 px generator and 20 s of hand-made features at 12 fps and
 /// 120 BPM, so one bar is exactly 24 frames and every loop period is a whole number of frames.
-final class RandomizerTests: XCTestCase {
+final class RandomizerTests: TimeLimitedTestCase {
     static let generator: Generator = {
         let a = GeneratorArchitecture(zDim: 16, wDim: 16, imgResolution: 16, channelBase: 64, channelMax: 16, mappingLayers: 2)
         return try! Generator(weights: DefaultModel.make(seed: 4, architecture: a))

@@ -3,11 +3,12 @@ import Correlation
 import Features
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The self-supervised loss: its value against the metric computed on the decoder's real, materialised
 /// outputs, and its gradient against finite differences.
-final class SelfSupervisedLossTests: XCTestCase {
+final class SelfSupervisedLossTests: TimeLimitedTestCase {
     let g = SynthesisFixtures.generator32
     let frames = 24
     let layout = ColumnLayout([("a", 1), ("b", 3), ("c", 2)])

@@ -3,11 +3,12 @@ import Features
 import Foundation
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The synthesizers' files (HiPPO envelopes, envelope networks): round trips, and every refusal names the
 /// file and the problem. Also the decoder setup's refusal of a model it cannot drive.
-final class SynthesisFilesTests: XCTestCase {
+final class SynthesisFilesTests: TimeLimitedTestCase {
     var folder: String!
 
     override func setUpWithError() throws {
@@ -248,7 +249,7 @@ final class SynthesisFilesTests: XCTestCase {
 
 /// A decoder driven by a whole envelope sequence: offline centring on the sequence mean, causal centring
 /// as the live engine, the network's offline and causal envelopes, and the beat clock.
-final class EnvelopeSequenceTests: XCTestCase {
+final class EnvelopeSequenceTests: TimeLimitedTestCase {
     let g = SynthesisFixtures.generator32
     var wDim: Int { g.architecture.wDim }
     let frames = 60

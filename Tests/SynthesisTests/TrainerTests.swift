@@ -3,12 +3,13 @@ import Features
 import Foundation
 import StyleGAN
 import Synthesis
+import TestSupport
 import XCTest
 
 /// The training side of the synthesizers: the supervised loss (value against the decoder's outputs
 /// written out directly, gradient against finite differences), feature statistics, the training set's
 /// cutting and z-scoring, and the envelope trainer (descent, checkpoints, the supervised objective).
-final class TrainerTests: XCTestCase {
+final class TrainerTests: TimeLimitedTestCase {
     let g = SynthesisFixtures.generator32
     var wDim: Int { g.architecture.wDim }
 

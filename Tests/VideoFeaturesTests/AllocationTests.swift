@@ -1,10 +1,11 @@
 import AllocationCounter
 import Foundation
 import VideoFeatures
+import TestSupport
 import XCTest
 
 /// `append` runs in the live engine's correlation thread: after warm-up it must not allocate.
-final class VideoAllocationTests: XCTestCase {
+final class VideoAllocationTests: TimeLimitedTestCase {
     func testAppendAllocatesNothingAfterWarmUp() {
         for (w, h) in [(128, 128), (228, 128), (100, 74)] {
             let extractor = VideoFeatureExtractor(width: w, height: h, fps: 30, keepsHistory: false)

@@ -1,10 +1,11 @@
 import Features
 import Foundation
 import VideoFeatures
+import TestSupport
 import XCTest
 
 /// Histograms, variance and frame difference on videos whose answers are known exactly.
-final class ColourFeatureTests: XCTestCase {
+final class ColourFeatureTests: TimeLimitedTestCase {
     func testEveryFeatureHasItsNameAndSize() {
         var video = SyntheticVideo(width: 64, height: 48)
         for k in 0..<5 { video.add(grey: { x, y in texture(x + Double(k), y) }) }

@@ -1,10 +1,11 @@
 import Features
 import Foundation
 import VideoFeatures
+import TestSupport
 import XCTest
 
 /// The directogram on textures moving at a known velocity.
-final class MotionFeatureTests: XCTestCase {
+final class MotionFeatureTests: TimeLimitedTestCase {
     /// A texture moving by (dx, dy) pixels per frame on screen (dy > 0 is *up*).
     func moving(dx: Double, dy: Double, frames: Int = 8, width: Int = 128, height: Int = 128) -> FeatureSet {
         var video = SyntheticVideo(width: width, height: height)

@@ -1,10 +1,11 @@
 import Features
 import Foundation
 import VideoFeatures
+import TestSupport
 import XCTest
 
 /// The video spectrogram on gratings of known spatial frequency.
-final class SpectrumFeatureTests: XCTestCase {
+final class SpectrumFeatureTests: TimeLimitedTestCase {
     /// A grating of `cycles` per pixel along direction `angle` (radians).
     func grating(_ cycles: Double, angle: Double = 0) -> (Double, Double) -> Double {
         { x, y in 0.5 + 0.4 * sin(2 * Double.pi * cycles * (x * cos(angle) + y * sin(angle))) }

@@ -2,10 +2,11 @@ import Basics
 import Features
 import Foundation
 import VideoFeatures
+import TestSupport
 import XCTest
 
 /// Real ffmpeg round trips: frames written with ffmpeg come back through `VideoDecoder`.
-final class VideoDecoderTests: XCTestCase {
+final class VideoDecoderTests: TimeLimitedTestCase {
     var scratch: ScratchFolder!
 
     override func setUpWithError() throws {

@@ -33,8 +33,14 @@ public final class OSCServer: @unchecked Sendable {
     public let store: ParameterStore
     public let port: Int
     public let filter: NetworkFilter
-    /// Custom addresses (a TouchOSC layout's `/1/fader1`) go here: true if a mapping took it.
-    public var mappedAddress: (@Sendable (String, Double) -> Bool)?
+    /// Custom addresses (a TouchOSC layout's `/1/fader1`, or `/3/xy` with two values) go here with every
+    /// argument of the message: true if a mapping took it. Set from the main thread while liblo's thread
+    /// already dispatches, so it is kept under a lock.
+    public var mappedAddress: (@Sendable (String, [Double]) -> Bool)? {
+        get { mapped.withLock { $0 } }
+        set { mapped.withLock { $0 = newValue } }
+    }
+    private let mapped = Mutex<(@Sendable (String, [Double]) -> Bool)?>(nil)
     private var thread: UnsafeMutableRawPointer?
     private let commands = Mutex<[Command]>([])
     private let subscribers = Mutex<[Subscriber]>([])
@@ -156,7 +162,11 @@ public final class OSCServer: @unchecked Sendable {
             if parts[1] == "subscribe" { subscribe(host: host, port: Int(port)) } else { unsubscribe(host: host, port: Int(port)) }
             count()
         default:
-            if arguments.count == 1, let v = arguments[0].number(), v.isFinite, mappedAddress?(path, v) == true { return count() }
+            // Every argument must be a finite number (an XY pad sends two; the mapping's `arg:` picks one).
+            let values = arguments.compactMap { $0.number() }
+            if !values.isEmpty, values.count == arguments.count, values.allSatisfy(\.isFinite), mappedAddress?(path, values) == true {
+                return count()
+            }
             reject(.unknownAddress, path, from: host)
         }
     }

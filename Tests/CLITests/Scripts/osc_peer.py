@@ -2,7 +2,7 @@
 """A second OSC implementation (python-osc) talking to a running `latentvj live`, for the control tests.
 
   osc_peer.py listen ENGINE_PORT SECONDS [--bind HOST]   subscribe, then print every message received as JSON lines
-  osc_peer.py list ENGINE_PORT                           ask /lvj/list, print the replies as JSON lines
+  osc_peer.py list ENGINE_PORT                           ask /lvj/list, print the replies as JSON lines up to /lvj/list/end
   osc_peer.py send ENGINE_PORT ADDRESS VALUE [--bind HOST]  one float message, from HOST (e.g. 127.0.0.2)
   osc_peer.py burst ENGINE_PORT COUNT                    COUNT malformed packets and wrong messages, as fast as possible
 Exit status 3 when python-osc is missing (the test then says so and skips that part).
@@ -35,7 +35,8 @@ def socket_on(host="127.0.0.1", port=0):
     return s
 
 
-def receive(s, seconds):
+def receive(s, seconds, until=None):
+    """Prints what arrives for `seconds` at most, or until a message to the address `until`."""
     s.settimeout(0.1)
     end = time.time() + seconds
     while time.time() < end:
@@ -48,6 +49,8 @@ def receive(s, seconds):
         except Exception:
             continue
         print(json.dumps({"address": m.address, "args": list(m.params)}), flush=True)
+        if until is not None and m.address == until:
+            return
 
 
 def main(argv):
@@ -62,7 +65,7 @@ def main(argv):
     elif command == "list":
         s = socket_on(bind)
         s.sendto(message("/lvj/list"), engine)
-        receive(s, 1.5)
+        receive(s, 60, until="/lvj/list/end")   # the 60 s only bound a lost reply
     elif command == "send":
         s = socket_on(bind)
         s.sendto(message(argv[3], float(argv[4])), engine)

@@ -133,13 +133,3 @@ public final class JACKTestServer {
         p.waitUntilExit()
     }
 }
-
-/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass.
-public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
