@@ -40,6 +40,9 @@ public final class CorrelationWatch: @unchecked Sendable {
         }
     }
 
+    /// True while an update computes (frames shown meanwhile skip the next one).
+    public var isUpdating: Bool { busy.load(ordering: .acquiring) }
+
     /// The newest correlation and its recent history, for the HUD.
     public var reading: (value: Double?, history: [Double]) { latest.withLock { $0 } }
 }

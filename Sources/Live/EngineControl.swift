@@ -151,6 +151,7 @@ public final class EngineControl {
     public func arm(learn parameter: Int) {
         guard let midi else { return say("MIDI learn needs a MIDI input (JACK: latentvj:midi_in)") }
         midi.arm(learn: parameter)
+        if let learnPrompt { say(learnPrompt) }
     }
 
     /// Learn finished (or was cancelled: `text` says which).

@@ -38,16 +38,18 @@ final class JACKClientTests: TimeLimitedTestCase {
     }
 
     func waitForPort(_ port: String, file: StaticString = #filePath, line: UInt = #line) {
-        let found = waitUntil(timeout: 10) { self.server.ports()?.contains(port) == true }
+        let found = waitUntil(timeout: 60) { self.server.ports()?.contains(port) == true }
         XCTAssertTrue(found, "\(port) never appeared; server log:\n\(server.log)", file: file, line: line)
     }
 
-    /// Drains interleaved stereo for `seconds`, the way the frame producer does (preallocated buffer).
+    /// Drains interleaved stereo until `seconds` of the server's audio arrived, the way the frame producer
+    /// does (preallocated buffer); a deadline ends it if the audio stops coming.
     private func record(_ input: JACKInput, seconds: Double) -> (left: [Float], right: [Float]) {
         var buffer = [Float](repeating: 0, count: 2 * 4096)
         var left: [Float] = [], right: [Float] = []
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let wanted = Int(seconds * Double(input.stats.sampleRate))
+        let deadline = Date().addingTimeInterval(TestDeadline.seconds(120))
+        while left.count < wanted && Date() < deadline {
             let frames = input.read(into: &buffer, maxFrames: 4096)
             for i in 0..<frames { left.append(buffer[2 * i]); right.append(buffer[2 * i + 1]) }
             usleep(5_000)
@@ -65,7 +67,7 @@ final class JACKClientTests: TimeLimitedTestCase {
         try input.activate()
         let listed = server.ports() ?? []
         for port in expected { XCTAssertTrue(listed.contains(port), "jack_lsp does not list \(port): \(listed)") }
-        XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > 20 }, "the process callback does not run")
+        XCTAssertTrue(waitUntil(timeout: 60) { input.stats.callbacks > 20 }, "the process callback does not run")
         XCTAssertTrue(input.isConnected)
         XCTAssertEqual(input.stats.sampleRate, 48000)
         XCTAssertEqual(input.stats.bufferSize, 256)
@@ -99,9 +101,9 @@ final class JACKClientTests: TimeLimitedTestCase {
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        XCTAssertTrue(waitUntil(timeout: 5) { input.stats.bufferSize == 512 }, "buffer size stayed \(input.stats.bufferSize)")
+        XCTAssertTrue(waitUntil(timeout: 60) { input.stats.bufferSize == 512 }, "buffer size stayed \(input.stats.bufferSize)")
         let before = input.stats.callbacks
-        XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > before + 10 }, "callbacks stopped after the change")
+        XCTAssertTrue(waitUntil(timeout: 60) { input.stats.callbacks > before + 10 }, "callbacks stopped after the change")
     }
 
     // MARK: Signal
@@ -181,7 +183,7 @@ final class JACKClientTests: TimeLimitedTestCase {
         waitForPort("lvjseq:out")
         XCTAssertEqual(try input.connect(pattern: "lvjseq:"), 1, "the MIDI port goes to midi_in only")
         var events: [JACKMIDIEvent] = []
-        _ = waitUntil(timeout: 3) {
+        _ = waitUntil(timeout: 60) {
             events += input.readMIDI()
             return events.filter { $0.status == 0x90 }.count >= 4
         }
@@ -211,10 +213,10 @@ final class JACKClientTests: TimeLimitedTestCase {
     private func checkSurvivesServerLoss(signal: Int32) throws {
         let input = try open()
         try input.activate()
-        XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > 20 })
+        XCTAssertTrue(waitUntil(timeout: 60) { input.stats.callbacks > 20 })
 
         server.stop(signal: signal)
-        XCTAssertTrue(waitUntil(timeout: 10) { !input.isConnected }, "isConnected stayed true after the server died")
+        XCTAssertTrue(waitUntil(timeout: 60) { !input.isConnected }, "isConnected stayed true after the server died")
         XCTAssertThrowsError(try input.reconnect()) { error in
             XCTAssertEqual(error as? JACKError, .noServer(serverName: server.name))
         }
@@ -223,10 +225,10 @@ final class JACKClientTests: TimeLimitedTestCase {
 
         try server.start()
         // What the engine does: try every so often until it works.
-        let back = waitUntil(timeout: 10) { (try? input.reconnect()) != nil && input.isConnected }
+        let back = waitUntil(timeout: 60) { (try? input.reconnect()) != nil && input.isConnected }
         XCTAssertTrue(back, "reconnect() did not succeed against the restarted server")
         XCTAssertTrue(input.isActive)
-        XCTAssertTrue(waitUntil(timeout: 5) { input.stats.callbacks > frozen + 20 }, "callbacks did not resume")
+        XCTAssertTrue(waitUntil(timeout: 60) { input.stats.callbacks > frozen + 20 }, "callbacks did not resume")
         XCTAssertTrue(server.ports()?.contains("\(input.clientName):in_1") == true)
     }
 }

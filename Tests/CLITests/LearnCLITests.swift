@@ -1,53 +1,65 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `latentvj learn` and `latentvj params` as a VJ uses them, against a real JACK server with JACK's
 /// own MIDI sequencer client as the controller.
 final class LearnCLITests: CLIWorkspaceTestCase {
-    var withJackd: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/with-jackd.sh").path
+    var server: JACKTestServer!
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        server = JACKTestServer()
+        try server.start()
+    }
+    override func tearDown() { server?.stop(); server = nil; super.tearDown() }
+
+    /// The workspace's environment, reaching the private JACK server.
+    var jackEnvironment: [String: String] {
+        var env = environment!
+        for (key, value) in server.environment where key.hasPrefix("JACK_") { env[key] = value }
+        return env
     }
 
-    /// Runs a shell script under a private JACK server.
+    /// Runs a shell script under the private JACK server.
     func underJACK(_ script: String) throws -> CLI.Result {
-        var env = environment!
+        var env = jackEnvironment
         env["LVJ"] = CLI.binary
         env["DIR"] = folder
-        return try CLI.runProgram(withJackd, ["bash", "-c", script], environment: env)
+        return try CLI.runProgram("/bin/bash", ["-c", script], environment: env)
+    }
+
+    /// Waits until the JACK server lists `port`.
+    func waitForPort(_ port: String) throws {
+        try waitFor("JACK port \(port)", details: { "\(self.server.ports() ?? [])" }) { (server.ports() ?? []).contains(port) }
     }
 
     func testStandaloneLearnSavesTheNextControl() throws {
-        let r = try underJACK("""
-            "$LVJ" learn psi --mapping "$DIR/mine.yaml" --timeout 15 > "$DIR/learn.out" 2>&1 &
-            learner=$!
-            sleep 2
-            jack_midiseq lvjseq 4800 0 62 2400 >/dev/null 2>&1 & seq=$!
-            wait $learner; status=$?
-            kill $seq; cat "$DIR/learn.out"; exit $status
-            """)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.contains("learned note 62"), r.stdout)
+        let learner = try ChildProcess(CLI.binary, ["learn", "psi", "--mapping", "\(folder!)/mine.yaml", "--timeout", "600"],
+                                       environment: jackEnvironment, name: "latentvj learn")
+        try learner.waitForOutput("move a control for psi")             // listening, connected to every MIDI output
+        try waitForPort("latentvj-learn:midi_in")
+        // JACK's own sequencer plays note 62 in a loop; learn connects to new outputs as they appear.
+        try server.startClient("jack_midiseq", ["lvjseq", "4800", "0", "62", "2400"])
+        XCTAssertEqual(try learner.waitForExit(timeout: 120), 0, learner.tail)
+        XCTAssertTrue(learner.stdout.contains("learned note 62"), learner.stdout)
         let text = try String(contentsOfFile: "\(folder!)/mine.yaml", encoding: .utf8)
         XCTAssertTrue(text.contains("note: 62") && text.contains("param: psi"), text)
     }
 
     func testLearnThroughTheRunningEngine() throws {
         try "name: mine\ncontrols:\n".write(toFile: "\(folder!)/mine.yaml", atomically: true, encoding: .utf8)
-        let port = 30_000 + Int(getpid() % 20_000)
-        let r = try underJACK("""
-            "$LVJ" live --headless --seconds 8 --osc-port \(port) --mapping "$DIR/mine.yaml" > "$DIR/live.out" 2>&1 &
-            engine=$!
-            sleep 3
-            "$LVJ" learn temperature --engine \(port)
-            sleep 0.5
-            jack_midiseq lvjseq 4800 0 64 2400 >/dev/null 2>&1 & seq=$!
-            sleep 1; jack_connect lvjseq:out latentvj:midi_in
-            wait $engine; status=$?
-            kill $seq; cat "$DIR/live.out"; exit $status
-            """)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.contains("learned: note 64") && r.stdout.contains("temperature"), r.stdout)
+        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--mapping", "\(folder!)/mine.yaml"], environment: jackEnvironment)
+        let port = try XCTUnwrap(engine.oscPort)
+        let ask = try CLI.run(["learn", "temperature", "--engine", "\(port)"], environment: jackEnvironment)
+        XCTAssertEqual(ask.status, 0, ask.stderr)
+        try engine.waitForLine("MIDI learn: move a control for temperature")
+        try server.startClient("jack_midiseq", ["lvjseq", "4800", "0", "64", "2400"])
+        try waitForPort("lvjseq:out")
+        XCTAssertEqual(try server.tool("jack_connect", ["lvjseq:out", "latentvj:midi_in"]), 0)
+        try engine.waitForLine("learned: note 64")
+        let end = try engine.stop()
+        XCTAssertEqual(end.status, 0, end.stderr)
+        XCTAssertTrue(end.stderr.contains("learned: note 64") && end.stderr.contains("temperature"), end.stderr)
         let text = try String(contentsOfFile: "\(folder!)/mine.yaml", encoding: .utf8)
         XCTAssertTrue(text.contains("note: 64") && text.contains("param: temperature"), text)
     }

@@ -125,8 +125,9 @@ final class DisplayTests: TimeLimitedTestCase {
         try window.present(rgb: frame, width: 64, height: 64, hud: Self.sampleState(untrained: true))
         window.resize(width: 800, height: 400)
         var events: [LiveWindow.Event] = []
-        for _ in 0..<100 where window.outputSize != (800, 400) || !events.contains(.resized(width: 800, height: 400)) {
-            events += window.pollEvents(); usleep(10_000)
+        _ = waitUntil(timeout: 60) {
+            events += window.pollEvents()
+            return window.outputSize == (800, 400) && events.contains(.resized(width: 800, height: 400))
         }
         XCTAssertTrue(events.contains(.resized(width: 800, height: 400)), "\(events)")
         try window.present(rgb: frame, width: 64, height: 64, hud: Self.sampleState(untrained: true))
@@ -138,14 +139,14 @@ final class DisplayTests: TimeLimitedTestCase {
         // Bare Xvfb has no window manager to honour the fullscreen request, so only "nothing breaks"
         // is checkable here; with a window manager the window covers the display.
         try window.setFullscreen(true)
-        for _ in 0..<20 { _ = window.pollEvents(); usleep(10_000) }
+        _ = window.pollEvents()
         try window.present(rgb: frame, width: 64, height: 64, hud: nil)
         let full = try window.screenshot()
         keep(full, "x11-fullscreen")
         XCTAssertTrue(window.isFullscreen)
         XCTAssertGreaterThan(full.width, 0)
         try window.toggleFullscreen()
-        for _ in 0..<100 where window.outputSize != (800, 400) { _ = window.pollEvents(); usleep(10_000) }
+        _ = waitUntil(timeout: 60) { _ = window.pollEvents(); return window.outputSize == (800, 400) }
         XCTAssertFalse(window.isFullscreen)
         XCTAssertTrue(window.outputSize == (800, 400), "back to the windowed size, got \(window.outputSize)")
         // A new render size recreates the texture.
@@ -250,7 +251,7 @@ final class DisplayTests: TimeLimitedTestCase {
             p.arguments = [":\(n)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
             p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
             guard (try? p.run()) != nil else { return }
-            for _ in 0..<100 where p.isRunning && !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(n)") { usleep(50_000) }
+            _ = waitUntil(timeout: 30) { !p.isRunning || FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(n)") }
             if p.isRunning {
                 xvfb = p; xDisplay = ":\(n)"
                 setenv("DISPLAY", ":\(n)", 1)

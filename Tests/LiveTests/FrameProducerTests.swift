@@ -78,11 +78,9 @@ final class FrameProducerTests: TimeLimitedTestCase {
     func testRunsOnItsThreadAndStops() throws {
         let p = try producer(FilePlayback(clip: DemoTrack.render(sampleRate: 22_050).slice(frames: 0..<(22_050 * 2))))
         p.start()
-        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(waitUntil(timeout: 120) { p.snapshot.frames > 5 }, "frames come from the producer's own thread")
         p.stop()
-        for _ in 0..<200 where !p.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        XCTAssertTrue(p.isFinished)
-        XCTAssertGreaterThan(p.snapshot.frames, 5)
+        XCTAssertTrue(waitUntil(timeout: 120) { p.isFinished }, "and it stops when asked")
     }
 }
 
@@ -92,12 +90,16 @@ final class CorrelationWatchTests: TimeLimitedTestCase {
         let p = try FrameProducerTests.producer(FrameProducerTests.BlockSource(seconds: 30, block: 1838))
         let watch = CorrelationWatch(width: 32, height: 32, fps: 24, seconds: 4, updateEvery: 12)
         XCTAssertNil(watch.reading.value, "nothing before enough frames")
+        // The watch computes on a queue of its own every 12 frames shown (skipping an update while the last
+        // one still runs): after each update point, wait for its result before showing more.
+        var shown = 0
         for _ in 0..<240 {
             p.produceFrame()
-            if let frame = p.latest.takeNewest() { watch.shown(rgb: frame, row: p.latest.shownRow) }
-            Thread.sleep(forTimeInterval: 0.002)
+            guard let frame = p.latest.takeNewest() else { continue }
+            watch.shown(rgb: frame, row: p.latest.shownRow)
+            shown += 1
+            if shown % 12 == 0 { XCTAssertTrue(waitUntil(timeout: 120) { !watch.isUpdating }, "update after \(shown) frames") }
         }
-        for _ in 0..<200 where watch.reading.history.count < 5 { Thread.sleep(forTimeInterval: 0.01) }
         let reading = watch.reading
         let value = try XCTUnwrap(reading.value)
         XCTAssertGreaterThan(value, 0)

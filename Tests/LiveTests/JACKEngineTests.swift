@@ -22,10 +22,10 @@ final class JACKEngineTests: TimeLimitedTestCase {
     /// The demo track at any rate, as the live command loads it.
     let demo: JACKSource.FileLoader = { rate in DemoTrack.render(sampleRate: rate) }
 
-    /// Reads what the source delivers until `frames` arrived (or 10 s pass).
+    /// Reads what the source delivers until `frames` arrived (a deadline ends it if nothing comes).
     func drain(_ source: JACKSource, frames: Int) -> [Float] {
         var out = [Float](), buffer = [Float](repeating: 0, count: 8192)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(TestDeadline.seconds(120))
         while out.count < frames && Date() < deadline {
             let n = buffer.withUnsafeMutableBufferPointer { source.read(into: $0.baseAddress!, maxFrames: 8192) }
             out += buffer[0..<n]
@@ -56,20 +56,23 @@ final class JACKEngineTests: TimeLimitedTestCase {
     func testServerReturningAtAnotherRateIsFollowed() throws {
         let source = try JACKSource(connect: nil, playing: demo, serverName: server.name)
         let producer = try FrameProducerTests.producer(source)
-        for _ in 0..<20 { producer.produceFrame(); usleep(20_000) }
+        // Frames until a fifth of a second of the file has been analysed (the main loop's pace: a poll).
+        XCTAssertTrue(waitUntil(timeout: 60) { producer.produceFrame(); return producer.snapshot.audioSeconds > 0.2 })
         let before = producer.snapshot.audioSeconds
-        XCTAssertGreaterThan(before, 0.2)
 
         server.stop()
-        XCTAssertTrue(waitUntil(timeout: 10) { !source.input.isConnected })
+        XCTAssertTrue(waitUntil(timeout: 60) { !source.input.isConnected })
         for _ in 0..<5 { producer.produceFrame() }           // the show goes on, on silence
         XCTAssertTrue(source.status.warning)
 
         try server.start(rate: 44_100, period: 512)
         var clock = 0.0
-        XCTAssertTrue(waitUntil(timeout: 15) { clock += 2; source.keepAlive(now: clock); return source.input.isConnected })
+        XCTAssertTrue(waitUntil(timeout: 60) { clock += 2; source.keepAlive(now: clock); return source.input.isConnected })
         XCTAssertEqual(source.sampleRate, 44_100)
-        for _ in 0..<40 { producer.produceFrame(); usleep(20_000) }
+        XCTAssertTrue(waitUntil(timeout: 60) {
+            producer.produceFrame()
+            return producer.sampleRateChanges >= 1 && producer.snapshot.audioSeconds > before + 0.3 && producer.snapshot.rms > 0.001
+        })
         XCTAssertEqual(producer.sampleRateChanges, 1, "a new analysis at the new rate")
         XCTAssertFalse(source.status.warning, source.status.text)
         XCTAssertGreaterThan(producer.snapshot.audioSeconds, before + 0.3, "audio flows again, analysed at 44.1 kHz")
@@ -81,7 +84,7 @@ final class JACKEngineTests: TimeLimitedTestCase {
         _ = drain(source, frames: 4_800)
         XCTAssertEqual(source.input.stats.bufferSize, 256)
         XCTAssertEqual(try server.tool("jack_bufsize", ["1024"]), 0)
-        XCTAssertTrue(waitUntil(timeout: 5) { source.input.stats.bufferSize == 1024 })
+        XCTAssertTrue(waitUntil(timeout: 60) { source.input.stats.bufferSize == 1024 })
         let after = drain(source, frames: 24_000)
         XCTAssertGreaterThanOrEqual(after.count, 24_000, "audio keeps arriving in bigger blocks")
         XCTAssertTrue(source.input.isConnected)

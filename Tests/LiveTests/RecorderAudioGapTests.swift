@@ -19,7 +19,7 @@ final class RecorderAudioGapTests: TimeLimitedTestCase {
         let audio = (0..<1600).map { Float(sin(Double($0) * 0.05)) * 0.2 }
         for k in 0..<frames {
             recorder.submit(frame: frame, audio: audio, count: sound(k) ? audio.count : 0)
-            usleep(UInt32(1e6 / fps))
+            usleep(UInt32(1e6 / fps))      // the producer's frame clock (ffmpeg must keep up with a live set, no faster)
         }
         let stopped = DispatchSemaphore(value: 0)
         Thread.detachNewThread { recorder.stop(); stopped.signal() }

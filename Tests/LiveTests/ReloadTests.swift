@@ -41,11 +41,13 @@ final class ReloadTests: TimeLimitedTestCase {
 
     /// Main-loop turns (and frames) until the model reload has an outcome.
     func waitForModelReload(_ p: FrameProducer, _ control: EngineControl) -> String {
-        for k in 0..<1000 {
+        var k = 0
+        _ = waitUntil(timeout: 120) {
+            k += 1
             control.poll(now: Double(k), status: (24, nil, 120, false))
-            if let m = control.message, m.contains("reloaded") { return m }
+            if let m = control.message, m.contains("reloaded") { return true }
             p.produceFrame()
-            usleep(10_000)
+            return false
         }
         return control.message ?? ""
     }
@@ -89,8 +91,10 @@ final class ReloadTests: TimeLimitedTestCase {
         try writeModel(seed: 9, to: path)
         let seeds = p.paletteSeeds
         control.reload(.model)
-        for k in 0..<1000 where !(control.message ?? "").contains("reloaded") {   // handed to the producer, not yet swapped
-            usleep(10_000); control.poll(now: Double(k), status: (24, nil, 120, false))
+        var k = 0
+        _ = waitUntil(timeout: 120) {                        // handed to the producer, not yet swapped
+            k += 1; control.poll(now: Double(k), status: (24, nil, 120, false))
+            return (control.message ?? "").contains("reloaded")
         }
         XCTAssertEqual(control.message, "model model.safetensors reloaded")
         lvj_count_allocations_begin()
