@@ -3,9 +3,11 @@
 // One module per stage of the data flow; every C library is wrapped once, by one system-library target.
 import PackageDescription
 
-/// The DSP module drops bounds checks in release builds: its loops index preallocated buffers whose
-/// sizes are validated once, up front. Nothing else gets it: under -Ounchecked an empty range written
-/// as `a..<b` with a > b is undefined behaviour instead of a trap.
+/// The numeric kernels (DSP, the generator's layers, video features) drop bounds checks in release
+/// builds: their loops index preallocated buffers whose sizes are validated once, up front. Nothing that
+/// parses outside input gets it (checkpoints are read by `ModelFiles`, built with checks): under
+/// -Ounchecked an empty range written as `a..<b` with a > b, or an index off the end of a file's bytes,
+/// is undefined behaviour instead of a trap.
 let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 func system(_ name: String, _ pkg: String, apt: String) -> Target {
@@ -43,8 +45,10 @@ let package = Package(
         .target(name: "AudioIn", dependencies: ["Basics", "CJack"]),
         // Audio features: offline (thesis) and causal (live) extractors on one DSP core.
         .target(name: "Features", dependencies: ["Basics", "LinearAlgebra", "CFFTW"], swiftSettings: fastMath),
-        // StyleGAN2 on the CPU: checkpoints (pickle, safetensors), mapping and synthesis networks.
+        // StyleGAN2 on the CPU: the mapping and synthesis networks (numeric kernels only).
         .target(name: "StyleGAN", dependencies: ["Basics", "LinearAlgebra"], swiftSettings: fastMath),
+        // Model files from outside: pickles, safetensors, the cached default model. Bounds-checked.
+        .target(name: "ModelFiles", dependencies: ["Basics", "StyleGAN"]),
         // Synthesis: what drives the generator: interpolation groups, the parameter-free decoder, the
         // envelope network (GRU) and its training, HiPPO, the Randomizer.
         .target(name: "Synthesis", dependencies: ["Basics", "Features", "StyleGAN", "LinearAlgebra", "Correlation", "COpenBLAS"]),
@@ -62,19 +66,19 @@ let package = Package(
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "Correlation", "VideoFeatures", "Recording", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"
         ),
 
         // Fuzzing (issue 8): one entry per parser of outside input, and the libFuzzer driver (scripts/fuzz.sh).
-        .target(name: "FuzzTargets", dependencies: ["AudioIn", "Control", "Features", "Live", "StyleGAN", "Synthesis"], path: "Fuzz/FuzzTargets"),
+        .target(name: "FuzzTargets", dependencies: ["AudioIn", "Control", "Features", "Live", "StyleGAN", "ModelFiles", "Synthesis"], path: "Fuzz/FuzzTargets"),
         .executableTarget(name: "LatentVJFuzz", dependencies: ["FuzzTargets"], path: "Fuzz/LatentVJFuzz"),
 
         // Test support: counts heap allocations per thread (real-time contract tests).
@@ -90,11 +94,11 @@ let package = Package(
         .testTarget(name: "VideoFeaturesTests", dependencies: ["TestSupport", "VideoFeatures", "Features", "Basics", "AllocationCounter"]),
         .testTarget(name: "CorrelationTests", dependencies: ["TestSupport", "Correlation", "Features", "Basics", "LinearAlgebra"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynthesisTests", dependencies: ["TestSupport", "Synthesis", "StyleGAN", "Features", "Basics", "AudioIn", "LinearAlgebra", "Correlation", "AllocationCounter"]),
-        .testTarget(name: "StyleGANTests", dependencies: ["TestSupport", "StyleGAN", "Basics", "LinearAlgebra", "AllocationCounter"],
+        .testTarget(name: "SynthesisTests", dependencies: ["TestSupport", "Synthesis", "StyleGAN", "ModelFiles", "Features", "Basics", "AudioIn", "LinearAlgebra", "Correlation", "AllocationCounter"]),
+        .testTarget(name: "StyleGANTests", dependencies: ["TestSupport", "StyleGAN", "ModelFiles", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioIn", "Basics", "Imaging", "Control"], exclude: ["Scripts"]),
-        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["TestSupport", "FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Basics", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["TestSupport", "Display", "Imaging", "Basics"]),

@@ -3,6 +3,7 @@ import Control
 import Features
 import Foundation
 import Live
+import ModelFiles
 import StyleGAN
 import Synthesis
 

@@ -1,5 +1,6 @@
 import AudioIn
 import Live
+import ModelFiles
 import StyleGAN
 import Synthesis
 

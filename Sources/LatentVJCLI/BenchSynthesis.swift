@@ -4,6 +4,7 @@ import Basics
 import Features
 import Foundation
 import LinearAlgebra
+import ModelFiles
 import StyleGAN
 import Synthesis
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Basics
 import Foundation
+import ModelFiles
 import StyleGAN
 
 /// --dtype values (a type of its own: conforming StyleGAN's DType here would be a retroactive conformance).

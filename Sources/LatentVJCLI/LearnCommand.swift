@@ -4,6 +4,7 @@ import Basics
 import Control
 import Foundation
 import Live
+import ModelFiles
 import StyleGAN
 import Synthesis
 

@@ -8,6 +8,7 @@ import Imaging
 import Live
 import Recording
 import Synchronization
+import ModelFiles
 import StyleGAN
 import Synthesis
 

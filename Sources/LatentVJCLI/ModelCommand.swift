@@ -1,6 +1,7 @@
 import ArgumentParser
 import Basics
 import Foundation
+import ModelFiles
 import StyleGAN
 
 struct ModelCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelFiles
 import StyleGAN
 
 /// `--model`, shared by every command that runs a generator.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Control
 import Foundation
 import Live
+import ModelFiles
 import StyleGAN
 import Synthesis
 

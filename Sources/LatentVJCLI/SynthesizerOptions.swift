@@ -3,6 +3,7 @@ import Basics
 import Correlation
 import Features
 import Foundation
+import ModelFiles
 import StyleGAN
 import Synthesis
 

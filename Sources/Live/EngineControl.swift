@@ -1,6 +1,7 @@
 import Basics
 import Control
 import Foundation
+import ModelFiles
 import StyleGAN
 import Synchronization
 import Synthesis

@@ -65,16 +65,4 @@ public enum DefaultModel {
     }
 
     public static func cachePath(seed: UInt64 = defaultSeed) -> String { cacheFolder + "/default-128-seed\(seed).safetensors" }
-
-    /// The cached default model, created on first use.
-    public static func loadOrCreate(seed: UInt64 = defaultSeed) throws -> GeneratorWeights {
-        let path = cachePath(seed: seed)
-        if FileManager.default.fileExists(atPath: path), let cached = try? SafeTensorsFile.load(path: path), cached.untrained {
-            return cached
-        }
-        let weights = try make(seed: seed)
-        try? FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
-        try? SafeTensorsFile.write(weights, to: path, dtype: .float32)   // a read-only cache only costs time
-        return weights
-    }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Features
 import Live
 import Basics
+import ModelFiles
 import StyleGAN
 import Synthesis
 import TestSupport

@@ -3,6 +3,7 @@ import Basics
 import Control
 import Foundation
 import Live
+import ModelFiles
 import StyleGAN
 import Synthesis
 import TestSupport

@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+import ModelFiles
 import StyleGAN
 import TestSupport
 import XCTest

@@ -1,6 +1,7 @@
 import AllocationCounter
 import Basics
 import Foundation
+import ModelFiles
 import StyleGAN
 import TestSupport
 import XCTest

@@ -1,6 +1,7 @@
 import Basics
 import Features
 import Foundation
+import ModelFiles
 import StyleGAN
 import Synthesis
 import TestSupport

@@ -1,13 +1,4 @@
-import Basics
 import Foundation
-
-/// The model a command runs: the file given, or the built-in untrained default model.
-public enum ModelFile {
-    public static func load(path: String?) throws -> GeneratorWeights {
-        guard let path else { return try DefaultModel.loadOrCreate() }
-        return try GeneratorCheckpoint.load(path: path).weights
-    }
-}
 
 /// Converts generator output (CHW float, roughly [-1, 1]) to 8-bit pixels as the official tools do:
 /// x · 127.5 + 128, clamped, truncated.
