@@ -1,7 +1,8 @@
 # LatentVJ: the two commands of the README, and their parts.
+SHELL := /bin/bash
 BIN := .build/release/latentvj
 
-.PHONY: setup build demo test fuzz bench clean
+.PHONY: setup build demo test test-under-load tsan fuzz bench clean
 
 setup:
 	@./scripts/setup.sh
@@ -23,9 +24,24 @@ demo: build
 		echo "no display: out/demo.mp4 is the engine's video of the demo track (untrained demo model)"; \
 	fi
 
-# Release mode: the DSP tests run real signals and would crawl in a debug build.
+# Release mode: the DSP tests run real signals and would crawl in a debug build. Each test has a time
+# limit and the run as a whole another (scripts/run-tests.sh).
 test: build
-	swift test -c release --disable-swift-testing
+	scripts/run-tests.sh
+
+# The same suite while stress-ng keeps one core busy: nothing may depend on the machine's speed.
+test-under-load: build
+	scripts/test-under-load.sh
+
+# ThreadSanitizer over the concurrency-heavy suites (live engine, control, recorder, JACK), in a build
+# folder of its own. Deadlines are stretched (LVJ_TEST_TIMEOUT_SCALE): instrumented code runs slower.
+TSAN_SUITES ?= LiveTests|ControlTests|AudioInTests.JACKClientTests|AudioInTests.SPSCRingTests
+tsan: setup
+	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 history_size=4" LVJ_TEST_TIMEOUT_SCALE=6 \
+		swift test --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_SUITES)' 2>&1 | tee .build-tsan/tsan.log; \
+	status=$${PIPESTATUS[0]}; races=$$(grep -c "WARNING: ThreadSanitizer" .build-tsan/tsan.log || true); \
+	echo "tsan: $$races ThreadSanitizer reports"; [ $$status -eq 0 ] && [ $$races -eq 0 ]
 
 # libFuzzer over every parser of outside input (FUZZ_SECONDS per target); see Docs/development.md.
 FUZZ_SECONDS ?= 60

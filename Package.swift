@@ -36,9 +36,11 @@ let package = Package(
         system("CPNG", "libpng", apt: "libpng-dev"),
         // glibc's allocator knobs (part of libc: nothing to install or link).
         .systemLibrary(name: "CMalloc"),
+        // ThreadSanitizer's annotations as weak references (nothing to install or link).
+        .systemLibrary(name: "CSanitizer"),
 
         // Shared vocabulary: errors, progress, small numeric helpers.
-        .target(name: "Basics", dependencies: ["CMalloc"]),
+        .target(name: "Basics", dependencies: ["CMalloc", "CSanitizer"]),
         // BLAS/LAPACK in one place.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "Basics"]),
         // Audio in: WAV, ffmpeg decoding, the demo track, audio devices.

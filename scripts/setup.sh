@@ -10,6 +10,9 @@ packages=(
   ffmpeg jackd2 liblo-tools xvfb xdotool
   # objdump, for the test that reads the JACK callbacks' machine code
   binutils
+  # gdb: a test that hangs past its deadline fails with the thread stacks of what it started;
+  # stress-ng: make test-under-load keeps a core busy around the suite
+  gdb stress-ng
 )
 
 missing=()

@@ -33,7 +33,7 @@ public enum JACKServer {
         lastProblem = nil
         guard socketExists(serverName: serverName) else { return false }
         silenceLibraryMessages()
-        let answer = Mutex<Bool?>(nil)
+        let answer = Lock<Bool?>(nil)
         let done = DispatchSemaphore(value: 0)
         let name = serverName
         Thread {

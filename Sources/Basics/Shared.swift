@@ -1,8 +1,8 @@
 import Synchronization
 
-/// A `Mutex` that closures and threads can hold before (or without) its owner: `Mutex` itself cannot
+/// A `Lock` that closures and threads can hold before (or without) its owner: `Lock` itself cannot
 /// be copied or captured, so this class carries it.
 public final class Shared<Value>: @unchecked Sendable {
-    public let value: Mutex<Value>
-    public init(_ initial: sending Value) { value = Mutex(initial) }
+    public let value: Lock<Value>
+    public init(_ initial: sending Value) { value = Lock(initial) }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Correlation
 import Features
 import Foundation
@@ -13,7 +14,7 @@ public final class CorrelationWatch: @unchecked Sendable {
     private let updateEvery: Int
     private var pushed = 0
     private let busy = Atomic<Bool>(false)
-    private let latest = Mutex<(value: Double?, history: [Double])>((nil, []))
+    private let latest = Lock<(value: Double?, history: [Double])>((nil, []))
     private let queue = DispatchQueue(label: "latentvj correlation", qos: .utility)
 
     public init(width: Int, height: Int, fps: Double, seconds: Double = 8, updateEvery: Int = 12) {

@@ -44,7 +44,7 @@ public final class FrameProducer: @unchecked Sendable {
     private let networkLayout: DecoderLayout
     /// A replacement network prepared on the main thread; the replaced one goes back to be released there.
     private struct NetworkChange { var runner: EnvelopeRunner; var statistics: FeatureStatistics; var name: String }
-    private let networkExchange = Mutex<(pending: NetworkChange?, retired: NetworkChange?)>((nil, nil))
+    private let networkExchange = Lock<(pending: NetworkChange?, retired: NetworkChange?)>((nil, nil))
     private let decoder: ParameterFreeDecoder
     private let generator: Generator
     private let audio: UnsafeMutablePointer<Float>
@@ -54,7 +54,7 @@ public final class FrameProducer: @unchecked Sendable {
     private let envelopes: UnsafeMutablePointer<Double>
     private let ws: UnsafeMutablePointer<Float>
     private let image: UnsafeMutablePointer<Float>
-    private let stats = Mutex(ProducerStats())
+    private let stats = Lock(ProducerStats())
     private let stopFlag = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
     private var beats: BeatClock
@@ -73,10 +73,10 @@ public final class FrameProducer: @unchecked Sendable {
     private let maxFrames = 1 << 20
     public private(set) var thread: Thread?
     /// Where shown frames and their audio go while a set is recorded (set from the main thread).
-    private let recorder = Mutex<LiveRecorder?>(nil)
+    private let recorder = Lock<LiveRecorder?>(nil)
     public func record(to newRecorder: LiveRecorder?) { recorder.withLock { $0 = newRecorder } }
     /// The performance log every frame's envelopes go to (set from the main thread).
-    private let log = Mutex<PerformanceLog?>(nil)
+    private let log = Lock<PerformanceLog?>(nil)
     public func log(to newLog: PerformanceLog?) { log.withLock { $0 = newLog } }
 
     /// The parameters controllers set; the producer follows them once per frame.
@@ -105,14 +105,14 @@ public final class FrameProducer: @unchecked Sendable {
         var pending = Three<PaletteChange>()
         var retired = Three<[Float]>()
     }
-    private let paletteExchange = Mutex(PaletteSlots())
+    private let paletteExchange = Lock(PaletteSlots())
     /// A reloaded model (same architecture) with the palettes redrawn through its mapping network,
     /// prepared on the main thread; after the swap it goes back there to be released.
     public struct ModelChange {
         public var generator: Generator, palettes: [PaletteChange]
         public init(generator: Generator, palettes: [PaletteChange]) { self.generator = generator; self.palettes = palettes }
     }
-    private let modelExchange = Mutex<(pending: ModelChange?, retired: ModelChange?)>((nil, nil))
+    private let modelExchange = Lock<(pending: ModelChange?, retired: ModelChange?)>((nil, nil))
 
     public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
                 parameters: ParameterStore? = nil, networkName: String = "envelope network") throws {

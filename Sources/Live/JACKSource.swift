@@ -20,7 +20,7 @@ public final class JACKSource: AudioSource {
     public let loops: Bool
     /// The file, interleaved stereo at `file.rate`, and how far it has been queued (frames).
     private struct File { var samples: [Float] = []; var rate = 0.0; var queued = 0 }
-    private let file = Mutex(File())
+    private let file = Lock(File())
     /// Set by the main thread after reloading the file; the producer then restarts its analysis.
     public private(set) var reloadError: String?
 

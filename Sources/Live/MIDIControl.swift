@@ -17,7 +17,7 @@ public final class MIDIControl: @unchecked Sendable {
     /// picks up edits.
     public let mappingPaths: [String]
     public var mappingPath: String? { mappingPaths.first }
-    private let router: Mutex<MappingRouter>
+    private let router: Lock<MappingRouter>
     private let learn: MIDILearn
     private var sources: [ByteSource] = []
     private var thread: Thread?
@@ -26,7 +26,7 @@ public final class MIDIControl: @unchecked Sendable {
     /// What the main loop must act on: preset slots from program changes, learn results. Shared, so
     /// the router's program-change closure can hold it before `self` exists.
     private let pending = Shared<(slots: [Int], learned: [String])>(([], []))
-    private let counters = Mutex<(messages: Int, garbage: Int)>((0, 0))
+    private let counters = Lock<(messages: Int, garbage: Int)>((0, 0))
 
     /// Loads the mappings (an error names file, line and field).
     public convenience init(store: ParameterStore, mappingPath: String?) throws {
@@ -39,7 +39,7 @@ public final class MIDIControl: @unchecked Sendable {
         learn = MIDILearn(registry: store.registry)
         let mapping = try Self.load(mappingPaths, registry: store.registry)
         let pending = self.pending
-        router = Mutex(MappingRouter(mapping: mapping, store: store, onProgram: { slot in pending.value.withLock { $0.slots.append(slot) } }))
+        router = Lock(MappingRouter(mapping: mapping, store: store, onProgram: { slot in pending.value.withLock { $0.slots.append(slot) } }))
     }
 
     private static func loadOrEmpty(_ path: String, registry: ParameterRegistry) throws -> Mapping {

@@ -32,7 +32,7 @@ public final class LiveRecorder: @unchecked Sendable {
     private let writtenFrames = Atomic<Int>(0)
     /// Frames the producer handed over (the picture's clock, whether or not ffmpeg has read them yet).
     private let submittedFrames = Atomic<Int>(0)
-    private let stateLock = Mutex<State>(.recording)
+    private let stateLock = Lock<State>(.recording)
     private var thread: Thread?
     private let finished = Atomic<Bool>(false)
     /// The timeout of the stop in progress (milliseconds), set by `stop()` before the recorder thread sees it.

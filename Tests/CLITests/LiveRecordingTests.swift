@@ -103,6 +103,32 @@ final class LiveRecordingTests: CLIWorkspaceTestCase {
         XCTAssertGreaterThan(try decodedFrames(mkv), 10, "what was written before the disk filled is playable")
     }
 
+    /// Finishing a file never freezes the show: with an encoder that takes nothing, the engine keeps
+    /// rendering (and answering OSC) while the recording is ended, which is bounded and says why.
+    func testStoppingARecordingNeverHoldsUpTheShow() throws {
+        let bin = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/bash\nexec sleep 600\n".write(toFile: bin + "/ffmpeg", atomically: true, encoding: .utf8)
+        chmod(bin + "/ffmpeg", 0o755)
+        var env = environment!
+        env["PATH"] = bin + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        let engine = try RunningEngine(["--headless", "--no-jack", "--osc-port", "0", "--record", folder + "/stuck.mkv"], environment: env)
+        try engine.waitForFrames(10)
+        engine.send("/lvj/record", [.number(0)])
+        try engine.waitForValue("/lvj/record", 0)
+        let atStop = engine.frames
+        var rendered = atStop
+        try waitFor("the stuck recording to be ended", timeout: 120, every: 0.05, details: { engine.child.failureDetails() }) {
+            rendered = max(rendered, engine.frames)
+            return engine.child.jsonLines.event("recording_finished") != nil
+        }
+        XCTAssertGreaterThan(rendered, atStop + 5, "frames kept coming while the file was being finished")
+        let problem = engine.child.jsonLines.event("recording_finished")?["problem"] as? String
+        XCTAssertTrue(problem?.contains("interrupted") == true || problem?.contains("killed") == true, "\(String(describing: problem))")
+        try engine.waitForFrames(5)
+        XCTAssertEqual(try engine.stop().status, 0)
+    }
+
     func testMissingFFmpegIsAMessageNotAnEnd() throws {
         var env: [String: String] = environment
         env["PATH"] = "/nonexistent"

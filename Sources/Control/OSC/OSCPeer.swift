@@ -17,7 +17,7 @@ public final class OSCPeer: @unchecked Sendable {
 
     public let port: Int
     private var thread: lo_server_thread?
-    private let inbox = Mutex<[Message]>([])
+    private let inbox = Lock<[Message]>([])
     /// At most this many messages wait; older ones are dropped first (a listener nobody reads stays small).
     private let capacity: Int
 

@@ -40,13 +40,13 @@ public final class OSCServer: @unchecked Sendable {
         get { mapped.withLock { $0 } }
         set { mapped.withLock { $0 = newValue } }
     }
-    private let mapped = Mutex<(@Sendable (String, [Double]) -> Bool)?>(nil)
+    private let mapped = Lock<(@Sendable (String, [Double]) -> Bool)?>(nil)
     private var thread: UnsafeMutableRawPointer?
-    private let commands = Mutex<[Command]>([])
-    private let subscribers = Mutex<[Subscriber]>([])
+    private let commands = Lock<[Command]>([])
+    private let subscribers = Lock<[Subscriber]>([])
     private let counts: UnsafeMutablePointer<Atomic<Int>>
     private let accepted = Atomic<Int>(0)
-    private let lastLog = Mutex<(time: Double, reported: [Int])>((0, []))
+    private let lastLog = Lock<(time: Double, reported: [Int])>((0, []))
     /// Where rate-limited problem lines go (stderr by default; tests capture it).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write($0 + "\n") }
 
@@ -242,7 +242,7 @@ public final class OSCServer: @unchecked Sendable {
     }
 
     // liblo's error handler has no context pointer: problems go to every live server.
-    static let live = Mutex<[UnsafeMutableRawPointer]>([])
+    static let live = Lock<[UnsafeMutableRawPointer]>([])
     fileprivate static func malformed() {
         live.withLock { servers in
             for s in servers { Unmanaged<OSCServer>.fromOpaque(s).takeUnretainedValue().reject(.malformed, "(packet)") }

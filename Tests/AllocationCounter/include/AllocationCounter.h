@@ -40,3 +40,6 @@ lvj_thread_counts lvj_thread_counts_of(unsigned long thread);
 unsigned long lvj_current_thread(void);
 /// Threads that found the table full (their calls were not counted); a test should see zero.
 long lvj_count_threads_untracked(void);
+
+// 0 in a ThreadSanitizer build, where the interposer is left out and nothing is counted.
+int lvj_counting_available(void);
