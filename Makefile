@@ -35,11 +35,14 @@ test-under-load: build
 
 # ThreadSanitizer over the concurrency-heavy suites (live engine, control, recorder, JACK), in a build
 # folder of its own. Deadlines are stretched (LVJ_TEST_TIMEOUT_SCALE): instrumented code runs slower.
-TSAN_SUITES ?= LiveTests|ControlTests|AudioInTests.JACKClientTests|AudioInTests.SPSCRingTests
+# The suites that start a JACK server are skipped: libjack's own threads end inside an interceptor TSan
+# cannot follow ("finished with ignores enabled"), which aborts the run.
+TSAN_SUITES ?= LiveTests|ControlTests|AudioInTests.SPSCRingTests
+TSAN_SKIP ?= JACK|MIDIEngineTests
 tsan: setup
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 history_size=4" LVJ_TEST_TIMEOUT_SCALE=6 \
-		swift test --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_SUITES)' 2>&1 | tee .build-tsan/tsan.log; \
+		swift test --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_SUITES)' --skip '$(TSAN_SKIP)' 2>&1 | tee .build-tsan/tsan.log; \
 	status=$${PIPESTATUS[0]}; races=$$(grep -c "WARNING: ThreadSanitizer" .build-tsan/tsan.log || true); \
 	echo "tsan: $$races ThreadSanitizer reports"; [ $$status -eq 0 ] && [ $$races -eq 0 ]
 

@@ -267,6 +267,8 @@ public final class LiveRecorder: @unchecked Sendable {
             if message.localizedCaseInsensitiveContains("No space left") || message.localizedCaseInsensitiveContains("File too large") {
                 return "disk full or file size limit reached: \(message)"
             }
+            // ffmpeg does not always get to say so: look at the file and the disk too.
+            if let reason = outOfSpace() { return "disk full or file size limit reached: \(reason)" }
             if process.terminationReason == .uncaughtSignal {
                 if process.terminationStatus == SIGXFSZ { return "disk full or file size limit reached" }
                 return "ffmpeg was killed (signal \(process.terminationStatus))"
@@ -274,6 +276,22 @@ public final class LiveRecorder: @unchecked Sendable {
             return "ffmpeg stopped (\(process.terminationStatus)): \(message)"
         }
         return "writing \(what) to ffmpeg failed: \(String(cString: strerror(errno)))"
+    }
+
+    /// Whether the file has reached the file-size limit ffmpeg inherited, or its disk is (all but) full.
+    private func outOfSpace() -> String? {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+           size > 0, UInt64(size) + 256 * 1024 >= UInt64(limit.rlim_cur) {
+            return "the file is at the file-size limit (\(limit.rlim_cur) bytes)"
+        }
+        var disk = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        if statvfs(folder.isEmpty ? "." : folder, &disk) == 0, UInt64(disk.f_bavail) * UInt64(disk.f_frsize) < 1 << 20 {
+            return "less than 1 MB free on the disk"
+        }
+        return nil
     }
 
     private func lastError() -> String {
