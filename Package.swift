@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Display", "Imaging", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",

@@ -42,7 +42,7 @@ public enum HUD {
         let s = fontScale(width: width, height: height)
         let margin = 6 * s, pad = 4 * s, line = 10 * s, char = BitmapFont.advance * s
         let textHeight = { (lines: Int) in lines * line - 3 * s }
-        let status = Rect(x: margin, y: margin, width: 42 * char + 2 * pad, height: textHeight(4) + 2 * pad)
+        let status = Rect(x: margin, y: margin, width: 42 * char + 2 * pad, height: textHeight(5) + 2 * pad)
         let banner = Rect(x: margin, y: status.maxY + 3 * s, width: status.width, height: 14 * s + 2 * pad)
         let recordingWidth = 32 * char + 2 * pad
         let recording = Rect(x: width - margin - recordingWidth, y: margin, width: recordingWidth, height: textHeight(2) + 2 * pad)
@@ -62,7 +62,8 @@ public enum HUD {
 
     static let panel = Color(10, 10, 16, 200), text = Color(230, 230, 235), dim = Color(160, 160, 175)
     static let warning = Color(255, 180, 40), recordRed = Color(235, 30, 30)
-    static let bannerAmber = Color(255, 176, 0, 235), learnBlue = Color(20, 45, 110, 220)
+    // The banner is opaque: legible over any picture.
+    static let bannerAmber = Color(255, 176, 0, 255), learnBlue = Color(20, 45, 110, 220)
 
     /// Draws `state` over `raster` (normally cleared to transparent first).
     public static func draw(_ state: HUDState, into raster: inout Raster) {
@@ -75,7 +76,13 @@ public enum HUD {
         // Status: what runs and how fast.
         paint(l.status, panel, into: &raster)
         var y = l.status.y + pad
-        write(String(format: "%5.1f FPS  %5.1f MS", state.fps, state.frameTimeMs), l.status.x + pad, y)
+        write(String(format: "%5.1f FPS  %5.1f MS  LATENCY %4.0f MS", state.fps, state.frameTimeMs, state.latencyMs), l.status.x + pad, y)
+        y += line
+        // Honest about time: a renderer that cannot keep up shows it here, never as music out of time.
+        let timing = state.skips > 0
+            ? String(format: "BEHIND: SKIPPED %.1f S OF AUDIO (%dX)", state.skippedSeconds, state.skips)
+            : String(format: "ON TIME: %.2f S OF AUDIO WAITING", state.behindSeconds)
+        write(timing, l.status.x + pad, y, state.skips > 0 ? warning : dim)
         y += line
         write("PRESET " + (state.presetName.isEmpty ? "-" : state.presetName), l.status.x + pad, y)
         y += line

@@ -34,6 +34,12 @@ public struct HUDState: Equatable, Sendable {
     public var audioStatusIsWarning: Bool
     /// The model running is the untrained demo model: the HUD says so prominently.
     public var untrainedModel: Bool
+    /// The music's clock: audio-to-frame latency (ms), audio waiting (s), and the times the engine fell
+    /// too far behind and skipped to the newest audio, with the seconds it skipped.
+    public var latencyMs: Double = 0
+    public var behindSeconds: Double = 0
+    public var skips: Int = 0
+    public var skippedSeconds: Double = 0
 
     public init(fps: Double = 0, frameTimeMs: Double = 0, rms: Float = 0, onsets: Float = 0, pulse: Float = 0,
                 chroma: [Float] = [Float](repeating: 0, count: 12), bpm: Double? = nil, correlation: Double? = nil,

@@ -29,10 +29,16 @@ struct BenchControl: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let engine = try BenchEngine(model: model)
+            // The live engine, headless, its frame producer ticked here (not on its thread): each tick is timed.
+            var c = EngineConfiguration()
+            c.audio = .file(path: nil, loops: true, throughJACK: false, connect: nil)
+            c.modelPath = model.model
+            c.window = nil
+            c.osc = .init(port: 0, allow: ["127.0.0.1/32"])
+            let engine = try Engine(c)
             let producer = engine.producer, fps = engine.fps
             producer.parameters.set("control.smoothing", 0)          // measure arrival, not the anti-zipper ramp
-            let server = try OSCServer(port: 0, store: producer.parameters, filter: try NetworkFilter(cidrs: ["127.0.0.1/32"]))
+            let server = engine.control.osc!
             let client = try OSCClient(port: server.port)
             let period = 1 / fps
             let progress = Progress("bench control", total: Double(2 * messages), enabled: !json)

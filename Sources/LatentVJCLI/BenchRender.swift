@@ -39,19 +39,18 @@ struct BenchRender: ParsableCommand {
             let generator = try Generator(weights: weights)
             let a = generator.architecture
             var rng = SeededRandom(seed: 5)
-            let ws = UnsafeMutablePointer<Float>.allocate(capacity: a.numWs * a.wDim)
-            let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
-            defer { ws.deallocate(); image.deallocate() }
+            // The render step every path uses (ws → generator → RGB), timed as a whole.
+            let renderer = FrameRenderer(backend: generator)
             let z = (0..<a.zDim).map { _ in Float(rng.normal()) }
-            z.withUnsafeBufferPointer { generator.map(z: $0.baseAddress!, into: ws) }
-            for _ in 0..<3 { generator.synthesize(ws: ws, noise: .const, into: image) }
+            z.withUnsafeBufferPointer { generator.map(z: $0.baseAddress!, into: renderer.ws) }
+            for _ in 0..<3 { renderer.render(noise: .const) }
             let profiler = LayerProfiler(generator: generator)
             generator.profiler = profiler
             var times = [Double]()
             let count = max(10, frames)
             for _ in 0..<count {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                generator.synthesize(ws: ws, noise: .const, into: image)
+                renderer.render(noise: .const)
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             generator.profiler = nil

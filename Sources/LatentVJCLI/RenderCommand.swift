@@ -87,20 +87,16 @@ struct RenderCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: audioCopy) }
         try WAVWriter.write(clip, to: audioCopy, encoding: .float32)
         let writer = try VideoWriter(path: output, width: r, height: r, fps: fps, outputSize: size, audio: audioCopy)
-        let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * generator.architecture.wDim)
-        let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
-        let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
-        defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
+        let renderer = FrameRenderer(backend: generator)
         let progress = Progress("rendering \(sequence.frames) frames", total: Double(sequence.frames), enabled: !quiet)
         for k in 0..<sequence.frames {
-            sequence.frame(k, ws: ws)
+            sequence.frame(k, ws: renderer.ws)
             if (sequence as? Replay)?.blackFrames.contains(k) == true {
-                rgb.update(repeating: 0, count: r * r * 3)     // blackout was on at this frame of the set
+                renderer.black()                                // blackout was on at this frame of the set
             } else {
-                generator.synthesize(ws: ws, noise: .custom, into: image)
-                ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: rgb)
+                renderer.render()
             }
-            try writer.write(UnsafeBufferPointer(start: rgb, count: r * r * 3))
+            try writer.write(renderer.rgbBuffer)
             progress.update(Double(k + 1))
         }
         progress.finish()

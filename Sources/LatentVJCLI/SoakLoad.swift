@@ -12,7 +12,8 @@ final class SoakLoad {
         var oscValid = 0, oscMalformed = 0, midiMessages = 0, midiGarbage = 0, presetRecalls = 0, presetMorphs = 0, reloads = 0
     }
     /// One `/lvj/status/engine` report: frames rendered by engine time `seconds`; `arrived` on the monotonic clock.
-    struct EngineReport { var frames: Int; var seconds: Double; var xruns: Int; var audioConnected: Bool; var arrived: Double }
+    /// Then the music's clock: skips to the newest audio and rows of music the state advanced by.
+    struct EngineReport { var frames: Int; var seconds: Double; var xruns: Int; var audioConnected: Bool; var arrived: Double; var skips = 0; var rows = 0 }
 
     let peer: OSCPeer
     let port: Int
@@ -126,8 +127,9 @@ final class SoakLoad {
         for m in peer.take() {
             let n = m.arguments.compactMap { $0.number() }
             switch m.path {
-            case "/lvj/status/engine" where n.count == 4:
-                reports.append(EngineReport(frames: Int(n[0]), seconds: n[1], xruns: Int(n[2]), audioConnected: n[3] >= 0.5, arrived: m.received))
+            case "/lvj/status/engine" where n.count >= 4:
+                reports.append(EngineReport(frames: Int(n[0]), seconds: n[1], xruns: Int(n[2]), audioConnected: n[3] >= 0.5, arrived: m.received,
+                                            skips: n.count > 4 ? Int(n[4]) : 0, rows: n.count > 7 ? Int(n[7]) : 0))
             case "/lvj/status/control" where n.count == 4:
                 engineControl = (Int(n[0]), Int(n[1]), Int(n[2]), Int(n[3]))
             default: break

@@ -82,6 +82,7 @@ struct SoakReport {
         let object: [String: Any] = [
             "minutes": minutes, "seconds": r.seconds, "parameters_stormed": r.parameters,
             "frames": frames, "dropped_frames": dropped, "fps_p1": fpsP1 ?? NSNull(), "fps_p50": fpsP50 ?? NSNull(), "xruns": xruns,
+            "skips": result.reports.last?.skips ?? 0, "state_rows": result.reports.last?.rows ?? 0,
             "start": sample(r.start), "end": sample(r.end), "rss_growth": rssGrowth ?? NSNull(),
             "samples": r.samples.map { sample($0) },
             "jack_restarts": r.jackRestarts, "reconnect_seconds": r.reconnectSeconds,

@@ -29,20 +29,16 @@ struct StudyRunner {
     /// Renders `frames` frames of a synthesizer and extracts their video features; also returns the
     /// seconds spent producing the generator's inputs (the synthesizer's own inference time).
     func render(_ sequence: FrameSynthesizer, frames: Int, progress: ((Int) -> Void)? = nil) -> (video: FeatureSet, inferenceSeconds: Double) {
-        let a = generator.architecture, r = a.imgResolution
+        let r = generator.architecture.imgResolution
         let extractor = VideoFeatureExtractor(width: r, height: r, fps: fps)
-        let ws = UnsafeMutablePointer<Float>.allocate(capacity: generator.numWs * a.wDim)
-        let image = UnsafeMutablePointer<Float>.allocate(capacity: generator.imageCount)
-        let rgb = UnsafeMutablePointer<UInt8>.allocate(capacity: r * r * 3)
-        defer { ws.deallocate(); image.deallocate(); rgb.deallocate() }
+        let renderer = FrameRenderer(backend: generator)
         var inference = 0.0
         for k in 0..<frames {
             let start = DispatchTime.now().uptimeNanoseconds
-            sequence.frame(k, ws: ws)
+            sequence.frame(k, ws: renderer.ws)
             inference += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            generator.synthesize(ws: ws, noise: .custom, into: image)
-            ImageConversion.rgb24(image, channels: a.imgChannels, size: r, into: rgb)
-            extractor.append(rgb24: UnsafeBufferPointer(start: rgb, count: r * r * 3))
+            renderer.render()
+            extractor.append(rgb24: renderer.rgbBuffer)
             progress?(k + 1)
         }
         return (extractor.finish(), inference)

@@ -14,10 +14,21 @@ public protocol AudioSource: AnyObject {
     /// Seconds since the newest sample handed over by `read` entered the source (its ring, or the file
     /// clock): with the samples still waiting for a feature row, a frame's audio-to-frame latency.
     var secondsSinceNewestSample: Double { get }
+    /// Samples that have arrived and wait for `read` (how far behind the reader is).
+    var backlog: Int { get }
+    /// Drops the oldest waiting samples so that at most `keepingNewest` remain; returns how many went.
+    /// The engine calls it when it has fallen behind: the picture jumps to the music as it is now.
+    func skip(keepingNewest: Int) -> Int
+    /// False while the source cannot deliver (a JACK server that went away): the engine then draws on
+    /// silence at the wall clock's pace, so controls and ramps go on while the audio is missing.
+    var deliversAudio: Bool { get }
 }
 
 extension AudioSource {
     public var secondsSinceNewestSample: Double { 0 }
+    public var backlog: Int { 0 }
+    public func skip(keepingNewest: Int) -> Int { 0 }
+    public var deliversAudio: Bool { true }
 }
 
 /// A file played on an internal real-time clock: each read hands over the samples whose time has
@@ -54,6 +65,17 @@ public final class FilePlayback: AudioSource {
     }
 
     public var finished: Bool { !loops && position >= mono.count }
+
+    public var backlog: Int {
+        let due = clockPosition
+        return max(0, (loops ? due : min(due, mono.count)) - position)
+    }
+
+    public func skip(keepingNewest keep: Int) -> Int {
+        let n = max(0, backlog - max(0, keep))
+        position += n
+        return n
+    }
 
     public var secondsSinceNewestSample: Double { Double(clockPosition - position) / sampleRate }
 

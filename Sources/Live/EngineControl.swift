@@ -93,10 +93,13 @@ public final class EngineControl {
             osc.broadcast("/lvj/status/recording", [.number(status.recording ? 1 : 0)])
             osc.broadcast("/lvj/status/preset", [.text(presetName)])
             // For monitors (and `bench soak`): frames rendered at engine time `now`, xruns, audio server
-            // connected; messages taken and ignored from OSC and MIDI.
-            let audio = audioHealth()
-            osc.broadcast("/lvj/status/engine", [.number(Double(producer.snapshot.frames)), .number(now), .number(Double(audio.xruns)),
-                                                 .number(audio.connected ? 1 : 0)])
+            // connected; then the music's clock: skips to the newest audio, audio waiting (s), the newest
+            // frame's audio-to-frame latency (ms), rows of music the state advanced by, and their seconds.
+            // Then messages taken and ignored from OSC and MIDI.
+            let audio = audioHealth(), s = producer.snapshot
+            osc.broadcast("/lvj/status/engine", [.number(Double(s.frames)), .number(now), .number(Double(audio.xruns)),
+                                                 .number(audio.connected ? 1 : 0), .number(Double(s.skips)), .number(s.behindSeconds),
+                                                 .number(s.latencyMs), .number(Double(s.rows)), .number(s.audioSeconds)])
             osc.broadcast("/lvj/status/control", [.number(Double(osc.acceptedCount)), .number(Double(osc.totalRejected)),
                                                   .number(Double(midi?.messageCount ?? 0)), .number(Double(midi?.garbageCount ?? 0))])
         }
@@ -125,11 +128,10 @@ public final class EngineControl {
             }
             preset.apply(to: store, morph: morph)
             presetName = preset.name
-            var note = morph > 0 ? String(format: "morphing to %@ over %.1f s", preset.name, morph) : "preset \(preset.name)"
-            if let m = preset.model, m != modelName { note += " (made with model \(m); running \(modelName): restart with --model to switch)" }
-            say(note)
+            let warning = preset.model.flatMap { $0 != modelName ? "made with model \($0); running \(modelName): restart with --model to switch" : nil }
+            report(.presetRecalled(name: preset.name, morphSeconds: morph, warning: warning))
         } catch {
-            say("preset not loaded: \(error)")
+            report(.presetRefused(action: "loaded", reason: "\(error)"))
         }
     }
 
@@ -143,28 +145,44 @@ public final class EngineControl {
             let path = try presets.path(of: name)
             try Preset.capture(name: name, store: store, model: modelName, envelope: producer.networkName).save(path: path)
             presetName = name
-            say("saved preset \(name)")
+            report(.presetSaved(name: name, path: path))
         } catch {
-            say("preset not saved: \(error)")
+            report(.presetRefused(action: "saved", reason: "\(error)"))
         }
     }
 
     public func arm(learn parameter: Int) {
         guard let midi else { return say("MIDI learn needs a MIDI input (JACK: latentvj:midi_in)") }
         midi.arm(learn: parameter)
-        if let learnPrompt { say(learnPrompt) }
+        report(.learnArmed(parameter: store.registry[parameter].name))
     }
 
-    /// Learn finished (or was cancelled: `text` says which).
+    /// Learn finished: `text` says what was bound (and where it was saved).
     public func learned(_ text: String?) {
         midi?.cancelLearn()
-        if let text { say(text) }
+        if let text { report(.learned(text)) }
     }
 
-    public func say(_ text: String) {
-        message = text
-        FileHandle.standardError.write(text + "\n")
+    /// Learn cancelled (Esc, or a key while it waited).
+    public func cancelLearn() {
+        midi?.cancelLearn()
+        report(.learnCancelled)
     }
+
+    /// A controller's outcome: shown in the HUD and handed on as an event.
+    public func say(_ text: String) { report(.controller(text)) }
+
+    func report(_ event: EngineEvent) {
+        message = event.text
+        events.append(event)
+    }
+
+    /// Events since the last call (main thread): the engine hands them to whoever drives it.
+    public func takeEvents() -> [EngineEvent] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+    private var events: [EngineEvent] = []
 
     /// Palette numbers changed (a preset, OSC, MIDI) or a reseed fired: draw the new latents here and
     /// hand them to the producer, which swaps them in at its next frame.

@@ -22,7 +22,7 @@ extension EngineControl {
 
     private func reloadMapping() {
         guard let midi else { return say("mapping: no MIDI input, nothing to reload") }
-        if let problem = midi.reload() { say(problem) } else { say("mapping reloaded: \(midi.mappingName) (\(midi.entryCount) controls)") }
+        if let problem = midi.reload() { report(.reloadRefused(file: "mapping", reason: problem)) } else { report(.reloaded(file: "mapping", detail: "\(midi.mappingName) (\(midi.entryCount) controls)")) }
     }
 
     private func reloadEnvelope() {
@@ -30,9 +30,9 @@ extension EngineControl {
         let name = (path as NSString).lastPathComponent
         do {
             try producer.change(network: try EnvelopeModelFile.load(path: path), name: name)
-            say("envelope network \(name) reloaded")
+            report(.reloaded(file: "envelope network \(name)", detail: ""))
         } catch {
-            say("envelope network not reloaded, the previous one stays active: \(error)")
+            report(.reloadRefused(file: "envelope network", reason: "\(error)"))
         }
     }
 
@@ -77,9 +77,9 @@ extension EngineControl {
             }
             try producer.change(model: change)
             modelName = change.generator.untrained ? "default" : change.generator.label
-            say("model \(name) reloaded")
+            report(.reloaded(file: "model \(name)", detail: ""))
         } catch {
-            say("model not reloaded, the previous one stays active: \(error)")
+            report(.reloadRefused(file: "model", reason: "\(error)"))
         }
     }
 
@@ -91,7 +91,7 @@ extension EngineControl {
         for name in names {
             do { _ = try presets.load(name, registry: store.registry) } catch { broken.append("\(error)") }
         }
-        say(broken.isEmpty ? "presets: \(names.count) checked, all good"
-            : "presets: \(names.count - broken.count) of \(names.count) good; broken: " + broken.joined(separator: "; "))
+        report(broken.isEmpty ? .reloaded(file: "presets", detail: "\(names.count) checked, all good")
+               : .reloadRefused(file: "presets", reason: "\(names.count - broken.count) of \(names.count) good; broken: " + broken.joined(separator: "; ")))
     }
 }

@@ -17,8 +17,19 @@ public struct ProducerStats: Sendable {
     public var rms: Float = 0, onsets: Float = 0, pulse: Float = 0
     public var chroma = SIMD16<Float>()
     public var bpm = 0.0
-    /// Seconds of audio analysed so far.
+    /// Seconds of audio the state has advanced by (analysed, or skipped while behind).
     public var audioSeconds = 0.0
+    /// Feature rows (1/fps s of music each) the state has advanced by: the state's frame count, which
+    /// keeps the target rate while rendered `frames` may fall behind it.
+    public var rows = 0
+    /// The beat the newest frame was drawn at (beats since the start, on the music's clock).
+    public var beat = 0.0
+    /// The newest frame's audio-to-frame latency (ms).
+    public var latencyMs = 0.0
+    /// Audio waiting to be analysed (s), times the engine skipped to the newest audio, and what it skipped.
+    public var behindSeconds = 0.0
+    public var skips = 0
+    public var skippedSeconds = 0.0
 }
 
 /// The frame producer of the live engine (spec "Threads"): at each frame tick it drains the audio
@@ -46,20 +57,32 @@ public final class FrameProducer: @unchecked Sendable {
     private struct NetworkChange { var runner: EnvelopeRunner; var statistics: FeatureStatistics; var name: String }
     private let networkExchange = Lock<(pending: NetworkChange?, retired: NetworkChange?)>((nil, nil))
     private let decoder: ParameterFreeDecoder
-    private let generator: Generator
+    /// The render step: the decoder's ws through the generator backend (the CPU generator, or another
+    /// behind the protocol) into the display's buffer.
+    private let renderer: FrameRenderer
     private let audio: UnsafeMutablePointer<Float>
     private let audioCapacity: Int
     private let row: UnsafeMutablePointer<Float>
     private let z: UnsafeMutablePointer<Double>
     private let envelopes: UnsafeMutablePointer<Double>
-    private let ws: UnsafeMutablePointer<Float>
-    private let image: UnsafeMutablePointer<Float>
     private let stats = Lock(ProducerStats())
     private let stopFlag = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
     private var beats: BeatClock
+    /// Frames rendered, and feature rows (1/fps s of music each) the state has advanced by.
     private var frameCount = 0
+    private var stateRows = 0
     private var musicalTime = 0.0
+    /// The newest row's beat and musical time (what the next frame is rendered at), tempo and level.
+    private var rowBeat = 0.0, rowTime = 0.0, lastBpm = 120.0, lastRms = 0.0
+    /// How far behind the analysis may fall before it skips to the newest audio (seconds), and how much
+    /// it keeps then (enough to refill the feature windows).
+    public var maxBehindSeconds = 0.5
+    public var keepAfterSkipSeconds = 0.25
+    /// Skips so far, the audio they dropped (samples), and the part of a row not yet advanced by.
+    private var skips = 0, skippedSamples = 0, skippedRowRemainder = 0.0
+    /// When the source stopped delivering (ns), while the engine draws on silence; 0 while it delivers.
+    private var silenceSince: UInt64 = 0
     /// Columns the HUD reads, looked up once rather than per frame.
     private static let tempoAt = CausalLayout.offset(of: "tempo")!, rmsAt = CausalLayout.offset(of: "rms")!
     private static let onsetAt = CausalLayout.offset(of: "onsets")!, pulseAt = CausalLayout.offset(of: "pulse")!
@@ -114,15 +137,27 @@ public final class FrameProducer: @unchecked Sendable {
     }
     private let modelExchange = Lock<(pending: ModelChange?, retired: ModelChange?)>((nil, nil))
 
-    public init(source: AudioSource, generator: Generator, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
+    /// The decoder must have been made for this network's layout and for `generator` (its noise layers
+    /// and ws): a mismatch is an error here, never an out-of-bounds read in a frame.
+    public init(source: AudioSource, generator: GeneratorBackend, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
                 parameters: ParameterStore? = nil, networkName: String = "envelope network") throws {
+        guard network.layout == decoder.layout else {
+            throw UsageError("\(networkName) drives the decoder layout \(network.layout), but the decoder was set up for \(decoder.layout)")
+        }
+        guard network.shape.outputs == decoder.layout.envelopeCount else {
+            throw UsageError("\(networkName) has \(network.shape.outputs) outputs; its decoder layout needs \(decoder.layout.envelopeCount) envelopes")
+        }
+        guard decoder.numWs == generator.numWs, decoder.wDim == generator.architecture.wDim else {
+            throw UsageError("the decoder writes \(decoder.numWs) ws of \(decoder.wDim) values; \(generator.label) takes \(generator.numWs) of \(generator.architecture.wDim)")
+        }
+        guard abs(network.fps - fps) < 1e-9 else { throw UsageError("\(networkName) runs at \(network.fps) fps, the engine at \(fps) fps") }
         let registry = ParameterBinding.registry(decoder: decoder, features: network.features)
         self.parameters = parameters ?? ParameterStore(registry: registry)
         binding = ParameterBinding(registry: self.parameters.registry, noiseResolutions: decoder.noiseResolutions, features: network.features)
         follower = ParameterFollower(store: self.parameters)
         neutral = .allocate(capacity: network.shape.outputs); neutral.initialize(repeating: 0, count: network.shape.outputs)
         self.source = source
-        self.generator = generator
+        renderer = FrameRenderer(backend: generator)
         self.decoder = decoder
         self.fps = fps
         beats = BeatClock(fps: fps)
@@ -139,15 +174,13 @@ public final class FrameProducer: @unchecked Sendable {
         row = .allocate(capacity: CausalLayout.width); row.initialize(repeating: 0, count: CausalLayout.width)
         z = .allocate(capacity: CausalLayout.width); z.initialize(repeating: 0, count: CausalLayout.width)
         envelopes = .allocate(capacity: network.shape.outputs); envelopes.initialize(repeating: 0, count: network.shape.outputs)
-        ws = .allocate(capacity: generator.numWs * generator.architecture.wDim)
-        image = .allocate(capacity: generator.imageCount)
         frameTimes = .allocate(capacity: maxFrames)
         latencies = .allocate(capacity: maxFrames)
     }
 
     deinit {
         stop()
-        audio.deallocate(); row.deallocate(); z.deallocate(); envelopes.deallocate(); ws.deallocate(); image.deallocate()
+        audio.deallocate(); row.deallocate(); z.deallocate(); envelopes.deallocate()
         frameTimes.deallocate(); latencies.deallocate(); neutral.deallocate()
     }
 
@@ -184,10 +217,10 @@ public final class FrameProducer: @unchecked Sendable {
     /// architecture (checked here: otherwise nothing changes and the error says why); the producer then
     /// copies its weights into the running generator and swaps in the palettes drawn through it.
     public func change(model: ModelChange) throws {
-        guard model.generator.architecture == generator.architecture else {
-            throw UsageError("\(model.generator.label) has another architecture than the running \(generator.label): restart with --model to switch")
+        guard model.generator.architecture == renderer.backend.architecture else {
+            throw UsageError("\(model.generator.label) has another architecture than the running \(renderer.backend.label): restart with --model to switch")
         }
-        guard model.palettes.allSatisfy({ $0.latents.count == decoder.palette.size * generator.architecture.wDim }) else {
+        guard model.palettes.allSatisfy({ $0.latents.count == decoder.palette.size * renderer.backend.architecture.wDim }) else {
             throw UsageError("the palettes drawn for \(model.generator.label) do not fit the decoder")
         }
         modelExchange.withLock { $0.pending = model }
@@ -240,48 +273,49 @@ public final class FrameProducer: @unchecked Sendable {
 
     public func stop() { stopFlag.store(true, ordering: .releasing) }
 
-    /// Renders one frame now (the loop calls this once per tick; tests call it directly).
+    /// One tick of the engine (the loop calls this once per frame slot; tests call it directly): takes
+    /// the audio that arrived, advances the whole state by it, one feature row (1/fps s of music) at a
+    /// time, and renders the newest state once.
+    ///
+    /// Every clock the audience sees runs here on audio time: per feature row the parameter ramps and
+    /// morphs, one network step, the decoder's smoothing, the beat clock and musical time advance by
+    /// one row. A frame that took three slots to render is followed by one that consumes three rows, so
+    /// a 4 s morph takes 4 s of music however fast the generator is, and the picture that comes out is
+    /// the state of the music now. Nothing new to show (no row arrived): nothing is rendered.
     public func produceFrame() {
         let t0 = DispatchTime.now().uptimeNanoseconds
         followSampleRate()
-        let n = source.read(into: audio, maxFrames: audioCapacity)
+        // Each swap runs (none may be skipped because another happened): a change to show.
+        let palette = swapPendingPalette(), network = swapPendingNetwork(), model = swapPendingModel()
+        let swapped = palette || network || model
+        catchUpIfBehind()
+        var n = source.read(into: audio, maxFrames: audioCapacity)
+        if n == 0 { n = silenceWhileTheSourceIsGone(now: t0) } else { silenceSince = 0 }
         let ageAtRead = source.secondsSinceNewestSample
+        let frame = frameCount
         var rowsSeen = 0
         extractor.process(UnsafeBufferPointer(start: audio, count: n)) { _, newRow in
             for c in 0..<CausalLayout.width { row[c] = newRow[c] }
-            // One network step per feature row: the GRU's clock is the video frame rate.
-            statistics.apply(row, into: z)
-            binding.weigh(z, follower.values)
-            runner.step(z, into: envelopes)
+            advanceOneRow(frame: frame)
             rowsSeen += 1
         }
-        let frame = frameCount
+        guard rowsSeen > 0 || swapped else {
+            recorder.withLock { $0?.submit(audio: audio, count: n) }   // audio with no new row still belongs to the recording
+            return
+        }
         frameCount += 1
-        follower.advance(dt: 1 / fps)
         let values = follower.values
-        binding.applyGains(values, to: decoder)
-        swapPendingPalette()
-        swapPendingNetwork()
-        swapPendingModel()
-        let bpm = Double(row[Self.tempoAt])
-        // Musical time: beats and the noise loop advance with the music and stand still in silence.
-        let rms = Double(row[Self.rmsAt])
-        let beat = beats.tick(bpm: bpm, rms: rms)
-        let time = musicalTime
-        musicalTime += BeatClock.activity(rms: rms)
         // Freeze holds the picture: no decode, no render, the last image is shown again, while the
-        // analysis and the network run on underneath so unfreezing lands on the music as it is now.
+        // analysis, the network and the decoder's state run on underneath so unfreezing lands on the
+        // music as it is now.
         let frozen = binding.isFrozen(values)
-        let drive = binding.isSynthOff(values) ? UnsafePointer(neutral) : UnsafePointer(envelopes)
-        if !frozen { decoder.decode(drive, time: time, beat: beat, ws: ws) }
-        let position = extractor.samplesConsumed
-        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: beat, time: time, envelopes: drive, parameters: values) }
-        let r = generator.architecture.imgResolution
         if binding.isBlackout(values) {
-            latest.drawing.update(repeating: 0, count: r * r * 3)
+            renderer.black(into: latest.drawing)
+        } else if frozen {
+            renderer.repaint(into: latest.drawing)
         } else {
-            if !frozen { generator.synthesize(ws: ws, noise: .custom, into: image) }
-            ImageConversion.rgb24(image, channels: generator.architecture.imgChannels, size: r, into: latest.drawing)
+            decoder.write(time: rowTime, beat: rowBeat, ws: renderer.ws)
+            renderer.render(into: latest.drawing)
         }
         latest.drawingRow.update(from: row, count: CausalLayout.width)
         recorder.withLock { $0?.submit(frame: latest.drawing, audio: audio, count: n) }
@@ -293,37 +327,98 @@ public final class FrameProducer: @unchecked Sendable {
         let waiting = Double(extractor.samplesConsumed - extractor.lastRowEndSample) / extractor.sampleRate
         let latency = 1000 * (ageAtRead + waiting) + ms
         if frame < maxFrames { frameTimes[frame] = ms; latencies[frame] = latency }
-        let seconds = earlierSeconds + Double(extractor.samplesConsumed) / extractor.sampleRate
+        let seconds = earlierSeconds + Double(extractor.samplesConsumed + skippedSamples) / extractor.sampleRate
+        let behind = Double(source.backlog) / extractor.sampleRate
         stats.withLock { s in
             s.frames = frame + 1
+            s.rows = stateRows
             s.frameTimeMs = ms
             s.fps = s.fps == 0 ? fps : 0.95 * s.fps + 0.05 * (1000 / max(ms, 1000 / fps))
             s.rms = row[Self.rmsAt]; s.onsets = row[Self.onsetAt]; s.pulse = row[Self.pulseAt]
             for i in 0..<12 { s.chroma[i] = row[Self.chromaAt + i] }
-            s.bpm = bpm
+            s.bpm = Double(row[Self.tempoAt])
             s.audioSeconds = seconds
+            s.beat = rowBeat
+            s.latencyMs = latency
+            s.behindSeconds = behind
+            s.skips = skips
+            s.skippedSeconds = Double(skippedSamples) / extractor.sampleRate
         }
     }
 
+    /// One feature row (1/fps s of music): ramps, network, decoder state, beat and musical time.
+    private func advanceOneRow(frame: Int) {
+        stateRows += 1
+        follower.advance(dt: 1 / fps)
+        let values = follower.values
+        statistics.apply(row, into: z)
+        binding.weigh(z, values)
+        runner.step(z, into: envelopes)
+        binding.applyGains(values, to: decoder)
+        let drive = binding.isSynthOff(values) ? UnsafePointer(neutral) : UnsafePointer(envelopes)
+        decoder.step(drive)
+        // Musical time: beats and the noise loop advance with the music and stand still in silence.
+        lastBpm = Double(row[Self.tempoAt]); lastRms = Double(row[Self.rmsAt])
+        rowBeat = beats.tick(bpm: lastBpm, rms: lastRms)
+        rowTime = musicalTime
+        musicalTime += BeatClock.activity(rms: lastRms)
+        let position = extractor.lastRowEndSample + skippedSamples
+        log.withLock { $0?.add(frame: frame, audioPosition: position, beat: rowBeat, time: rowTime, envelopes: drive, parameters: values) }
+    }
+
+    /// Behind means skip, visibly: when more than `maxBehindSeconds` of audio wait, the oldest is
+    /// dropped and analysis goes on from the newest (keeping enough for the feature windows to fill).
+    /// The network's state continues, and the clocks advance over the skipped audio as if it had been
+    /// heard (at the last tempo and level), so ramps, beats and loops stay on the music's time.
+    private func catchUpIfBehind() {
+        let rate = extractor.sampleRate
+        guard Double(source.backlog) > maxBehindSeconds * rate else { return }
+        let dropped = source.skip(keepingNewest: Int(keepAfterSkipSeconds * rate))
+        guard dropped > 0 else { return }
+        skips += 1
+        skippedSamples += dropped
+        skippedRowRemainder += Double(dropped) / rate * fps
+        while skippedRowRemainder >= 1 {
+            skippedRowRemainder -= 1
+            follower.advance(dt: 1 / fps)
+            _ = beats.tick(bpm: lastBpm, rms: lastRms)
+            musicalTime += BeatClock.activity(rms: lastRms)
+        }
+    }
+
+    /// A source that cannot deliver (the JACK server went away) leaves the engine on silence at the
+    /// wall clock's pace: rows keep coming, so ramps and controls go on, while the music's own clocks
+    /// (beats, musical time) stand still, as they do in silence.
+    private func silenceWhileTheSourceIsGone(now: UInt64) -> Int {
+        guard !source.deliversAudio, !source.finished else { silenceSince = 0; return 0 }
+        if silenceSince == 0 { silenceSince = now; return 0 }
+        let n = min(audioCapacity, Int(Double(now - silenceSince) / 1e9 * extractor.sampleRate))
+        guard n > 0 else { return 0 }
+        silenceSince += UInt64(Double(n) / extractor.sampleRate * 1e9)
+        audio.update(repeating: 0, count: n)
+        return n
+    }
+
     /// Swaps in a network the main thread loaded; the old one goes back to it for release.
-    private func swapPendingNetwork() {
-        _ = networkExchange.withLock { e in
-            guard var change = e.pending else { return }
+    private func swapPendingNetwork() -> Bool {
+        networkExchange.withLock { e in
+            guard var change = e.pending else { return false }
             e.pending = nil
             swap(&runner, &change.runner)
             swap(&statistics, &change.statistics)
             swap(&currentNetworkName, &change.name)
             e.retired = change
+            return true
         }
     }
 
     /// Copies a reloaded model's weights into the running generator (in place, nothing allocated) and
     /// swaps in its palettes; the loaded generator and the old latents go back to the main thread.
-    private func swapPendingModel() {
-        _ = modelExchange.withLock { e in
-            guard var change = e.pending else { return }
+    private func swapPendingModel() -> Bool {
+        modelExchange.withLock { e in
+            guard var change = e.pending else { return false }
             e.pending = nil
-            try? generator.adoptWeights(of: change.generator)      // the architecture was checked in `change(model:)`
+            try? renderer.backend.adoptWeights(of: change.generator)      // the architecture was checked in `change(model:)`
             decoder.generatorWeightsChanged()
             // Under the palette lock too: the main thread reads the seeds (`paletteSeeds`) under it.
             paletteExchange.withLock { _ in
@@ -332,19 +427,23 @@ public final class FrameProducer: @unchecked Sendable {
                 }
             }
             e.retired = change
+            return true
         }
     }
 
     /// Swaps in the palettes the main thread drew (any of the three groups); the old latents go back to
     /// it for release. (`change(palette:)` emptied each retired slot it fills, so nothing is freed here.)
-    private func swapPendingPalette() {
+    private func swapPendingPalette() -> Bool {
         paletteExchange.withLock { e in
+            var swapped = false
             for g in 0..<3 {
                 guard var change = e.pending[group: g] else { continue }
                 e.pending[group: g] = nil
                 decoder.palette.exchange(Self.groups[change.group], latents: &change.latents, seed: change.seed)
                 e.retired[group: g] = change.latents
+                swapped = true
             }
+            return swapped
         }
     }
 

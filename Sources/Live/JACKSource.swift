@@ -33,6 +33,7 @@ public final class JACKSource: AudioSource {
         options.serverName = serverName
         options.playbackOutputs = loader != nil
         options.analysePlayback = loader != nil
+        options.playbackFrames = 1 << 18          // 5 s at 48 kHz: the room keeps playing through any stall
         input = try JACKInput(options: options)
         self.loader = loader
         self.loops = loops
@@ -40,10 +41,25 @@ public final class JACKSource: AudioSource {
         if let loader { try load(loader, rate: Double(input.stats.sampleRate), keepingPositionFrom: 0) }
         if let pattern { _ = try input.connect(pattern: pattern) }
         if loader != nil { try input.connectOutputsToSpeakers() }
+        if loader != nil { queuePlayback() }      // the first seconds are queued before the first cycle plays
         try input.activate()
+        if loader != nil { startFeeder() }
     }
 
-    deinit { stereo.deallocate() }
+    deinit { feederStop.store(true, ordering: .releasing); stereo.deallocate() }
+
+    /// The file player: a thread of its own keeps the playback ring topped up, so what the room hears
+    /// never depends on the renderer (a model reload, a huge model or a stalled frame leaves no gap).
+    private let feederStop = Atomic<Bool>(false)
+    private func startFeeder() {
+        // Holds the source only while topping up, so releasing it ends the thread.
+        let t = Thread { [weak self] in
+            while Self.topUp(self) { usleep(5_000) }      // a 5 ms top-up against a ring of seconds
+        }
+        t.name = "latentvj file player"
+        t.qualityOfService = .userInteractive
+        t.start()
+    }
 
     public var sampleRate: Double { Double(input.stats.sampleRate) }
 
@@ -53,13 +69,18 @@ public final class JACKSource: AudioSource {
         return done && input.playbackQueuedFrames == 0
     }
 
-    /// Tops up the playback ring from the file, then hands over what was captured (or played) since the
-    /// last call, mixed to mono. Runs on the frame producer: no allocation.
+    /// Hands over what was captured (or played) since the last call, mixed to mono. Runs on the frame
+    /// producer: no allocation.
     public func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int {
-        if loader != nil { queuePlayback() }
         let n = input.read(into: stereo, maxFrames: min(maxFrames, capacity))
         for i in 0..<n { buffer[i] = 0.5 * (stereo[2 * i] + stereo[2 * i + 1]) }
         return n
+    }
+
+    private static func topUp(_ source: JACKSource?) -> Bool {
+        guard let source, !source.feederStop.load(ordering: .acquiring) else { return false }
+        source.queuePlayback()
+        return true
     }
 
     private func queuePlayback() {
@@ -79,33 +100,35 @@ public final class JACKSource: AudioSource {
         }
     }
 
-    /// The log has said the server is gone (once per loss).
+    /// The server's loss has been reported (once per loss).
     private var reportedLoss = false
 
     /// Tries to reopen a lost server at most every 2 s (call from the main loop, not the frame producer).
     /// A server that returns at another rate gets the file reloaded at that rate, at the same place.
-    public func keepAlive(now: Double) {
-        if input.isConnected { return }
+    /// Returns the loss once, and the return.
+    public func keepAlive(now: Double) -> EngineEvent? {
+        if input.isConnected { return nil }
         if !reportedLoss {
             reportedLoss = true
-            FileHandle.standardError.write("JACK server lost: drawing on silence, reconnecting every 2 s\n")
+            return .jackLost
         }
-        guard now - lastAttempt >= 2 else { return }
+        guard now - lastAttempt >= 2 else { return nil }
         lastAttempt = now
         JACKServer.silenceLibraryMessages()
-        guard (try? input.reconnect()) != nil else { return }
+        guard (try? input.reconnect()) != nil else { return nil }
         reportedLoss = false
-        FileHandle.standardError.write("JACK server back: \(input.clientName) at \(Int(sampleRate)) Hz\n")
-        guard let loader else { return }
+        let back = EngineEvent.jackBack(client: input.clientName, sampleRate: Int(sampleRate))
+        guard let loader else { return back }
         let rate = sampleRate
         let (oldRate, queued) = file.withLock { ($0.rate, $0.queued) }
-        guard rate != oldRate else { return }
+        guard rate != oldRate else { return back }
         do {
             try load(loader, rate: rate, keepingPositionFrom: Double(queued) / oldRate)
             reloadError = nil
         } catch {
             reloadError = "cannot play the file at \(Int(rate)) Hz: \(error)"
         }
+        return back
     }
 
     private func load(_ loader: FileLoader, rate: Double, keepingPositionFrom seconds: Double) throws {
@@ -120,6 +143,12 @@ public final class JACKSource: AudioSource {
         file.withLock { swap(&$0, &old) }
         _ = old   // the previous file is released here, on the caller's thread, not on the producer
     }
+
+    public var backlog: Int { input.availableFrames }
+
+    public func skip(keepingNewest keep: Int) -> Int { input.skip(frames: max(0, input.availableFrames - max(0, keep))) }
+
+    public var deliversAudio: Bool { input.isConnected }
 
     public var secondsSinceNewestSample: Double {
         guard let now = input.microsecondsNow else { return 0 }

@@ -131,7 +131,7 @@ public final class MIDIControl: @unchecked Sendable {
             router.withLock { $0.replace(mapping: mapping) }
             return nil
         } catch {
-            return "mapping not reloaded, the previous one stays active: \(error)"
+            return "\(error)"
         }
     }
 

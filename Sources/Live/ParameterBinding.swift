@@ -8,8 +8,20 @@ import Synthesis
 public struct ParameterBinding {
     public let registry: ParameterRegistry
     let amplitude: [Int], palette: [Int], reseed: [Int], noiseSigma: [Int]
-    let intensity: Int, psi: Int, temperature: Int, smoothing: Int, loopBars: Int, residual: Int
     let synth: Int, freeze: Int, blackout: Int
+    /// The decoder's scalar gains, one row each: the parameter that sets it and where its value goes.
+    /// A new gain is a row here and its entry in `ParameterRegistry.live` (range, default, help); the
+    /// performance log, presets, OSC, MIDI and replay follow from those two.
+    static let scalarGains: [(name: String, set: @Sendable (inout DecoderGains, Double) -> Void)] = [
+        ("intensity", { $0.intensity = $1 }),
+        ("psi", { $0.psi = $1 }),
+        ("temperature", { $0.temperature = $1 }),
+        ("smoothing", { $0.smoothing = $1 }),
+        ("loop.bars", { $0.loopBars = $1 }),
+        ("residual", { $0.residual = $1 >= 0.5 }),
+    ]
+    /// Registry index of each row of `scalarGains`.
+    let scalarGainIndex: [Int]
     /// Per feature group: its weight parameter and the z columns it scales.
     let weights: [(parameter: Int, start: Int, count: Int)]
 
@@ -28,8 +40,8 @@ public struct ParameterBinding {
         palette = ParameterRegistry.groups.map { at("\($0).palette") }
         reseed = ParameterRegistry.groups.map { at("\($0).reseed") }
         noiseSigma = noiseResolutions.map { at("noise.s\($0).sigma") }
-        intensity = at("intensity"); psi = at("psi"); temperature = at("temperature"); smoothing = at("smoothing")
-        loopBars = at("loop.bars"); residual = at("residual"); synth = at("synth"); freeze = at("freeze"); blackout = at("blackout")
+        scalarGainIndex = Self.scalarGains.map { at($0.name) }
+        synth = at("synth"); freeze = at("freeze"); blackout = at("blackout")
         var start = 0
         weights = features.map { f in
             defer { start += f.dims }
@@ -41,12 +53,7 @@ public struct ParameterBinding {
     public func applyGains(_ values: UnsafePointer<Double>, to decoder: ParameterFreeDecoder) {
         for g in 0..<3 { decoder.gains.amplitude[g] = values[amplitude[g]] }
         for (i, p) in noiseSigma.enumerated() where i < decoder.gains.noiseSigma.count { decoder.gains.noiseSigma[i] = values[p] }
-        decoder.gains.intensity = values[intensity]
-        decoder.gains.psi = values[psi]
-        decoder.gains.temperature = values[temperature]
-        decoder.gains.smoothing = values[smoothing]
-        decoder.gains.loopBars = values[loopBars]
-        decoder.gains.residual = values[residual] >= 0.5
+        for (row, index) in zip(Self.scalarGains, scalarGainIndex) { row.set(&decoder.gains, values[index]) }
     }
 
     /// Scales the network's z-scored inputs by their feature group's weight.

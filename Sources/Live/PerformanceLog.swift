@@ -3,23 +3,28 @@ import Foundation
 import Synthesis
 
 /// The performance log of a live set: a header (decoder setup, gains, frame rate, audio) and per frame
-/// the audio position, the beat and the envelopes that drew it — enough for `latentvj render --replay`
-/// to paint the same frames again, with any model and size.
+/// of music (each feature row, 1/fps s of audio: the state's clock) the audio position, the beat, the
+/// envelopes and the parameters — enough for `latentvj render --replay` to paint the set again, with
+/// any model and size, at the full frame rate even where the stage's renderer fell behind. `frame`
+/// names the rendered frame that showed the state; the last record of each `frame` is what the stage
+/// showed (version 1 logs had one record per rendered frame).
 ///
 /// The frame producer only copies a fixed-size record into a lock-free ring (`add`); the main loop calls
 /// `flush`, which writes JSON lines.
 public final class PerformanceLog: @unchecked Sendable {
     public struct Header: Codable, Equatable {
         public var format = "latentvj-performance-log"
-        public var version = 1
+        public var version = 2
         public var fps: Double
         public var sampleRate: Double
         public var audio: String?
         public var model: String
         public var decoder: DecoderSetup
-        public var amplitude: [Double], noiseSigma: [Double]
-        public var intensity: Double, psi: Double, temperature: Double, smoothing: Double, loopBars: Double
-        public var residual: Bool
+        /// The gains at the start: only in logs without `parameters` (version 1), whose records do not
+        /// hold them; a log with parameters has every gain in every record and does not repeat them here.
+        public var amplitude: [Double]?, noiseSigma: [Double]?
+        public var intensity: Double?, psi: Double?, temperature: Double?, smoothing: Double?, loopBars: Double?
+        public var residual: Bool?
         public var centreSeconds: Double
         /// Names of the values in every record's `parameters`, in order (absent in early logs).
         public var parameters: [String]?
@@ -66,7 +71,7 @@ public final class PerformanceLog: @unchecked Sendable {
 
     deinit { ring.deallocate(); scratch.deallocate(); try? handle.close() }
 
-    /// Frame producer: one frame's record. Copies only.
+    /// Frame producer: one row's record. Copies only.
     public func add(frame: Int, audioPosition: Int, beat: Double, time: Double, envelopes: UnsafePointer<Double>,
                     parameters: UnsafePointer<Double>? = nil) {
         scratch[0] = Double(frame); scratch[1] = Double(audioPosition); scratch[2] = beat; scratch[3] = time
@@ -104,7 +109,9 @@ public final class PerformanceLog: @unchecked Sendable {
         let decoder = JSONDecoder()
         let header: Header
         do { header = try decoder.decode(Header.self, from: Data(first)) } catch { throw FileError(path, "does not start with a performance-log header") }
-        guard header.format == "latentvj-performance-log", header.version == 1 else { throw FileError(path, "is not a version-1 LatentVJ performance log") }
+        guard header.format == "latentvj-performance-log", [1, 2].contains(header.version) else {
+            throw FileError(path, "is not a LatentVJ performance log of version 1 or 2 (this LatentVJ reads those)")
+        }
         var records = [Record]()
         for line in lines.dropFirst() {
             guard let r = try? decoder.decode(Record.self, from: Data(line)), r.envelopes.count == header.decoder.layout.envelopeCount,
@@ -118,20 +125,28 @@ public final class PerformanceLog: @unchecked Sendable {
 
 extension PerformanceLog.Header {
     /// The header of a decoder as it is set now.
+    /// With `parameters` (the live engine's logs) the records hold every gain; without, the header
+    /// keeps the decoder's gains as they are now.
     public init(decoder: ParameterFreeDecoder, setup: DecoderSetup, fps: Double, sampleRate: Double, audio: String?, model: String,
                 centreSeconds: Double, parameters: [String]? = nil) {
+        self.init(fps: fps, sampleRate: sampleRate, audio: audio, model: model, decoder: setup, centreSeconds: centreSeconds, parameters: parameters)
+        guard parameters == nil else { return }
         let g = decoder.gains
-        self.init(fps: fps, sampleRate: sampleRate, audio: audio, model: model, decoder: setup, amplitude: g.amplitude, noiseSigma: g.noiseSigma,
-                  intensity: g.intensity, psi: g.psi, temperature: g.temperature, smoothing: g.smoothing, loopBars: g.loopBars,
-                  residual: g.residual, centreSeconds: centreSeconds, parameters: parameters)
+        amplitude = g.amplitude; noiseSigma = g.noiseSigma
+        intensity = g.intensity; psi = g.psi; temperature = g.temperature; smoothing = g.smoothing; loopBars = g.loopBars
+        residual = g.residual
     }
 
-    /// Applies the logged gains to a decoder.
+    /// Applies the logged gains (those the header holds) to a decoder.
     public func apply(to decoder: ParameterFreeDecoder) {
-        decoder.gains.amplitude = amplitude
-        if noiseSigma.count == decoder.gains.noiseSigma.count { decoder.gains.noiseSigma = noiseSigma }
-        decoder.gains.intensity = intensity; decoder.gains.psi = psi; decoder.gains.temperature = temperature
-        decoder.gains.smoothing = smoothing; decoder.gains.loopBars = loopBars; decoder.gains.residual = residual
+        if let amplitude, amplitude.count == decoder.gains.amplitude.count { decoder.gains.amplitude = amplitude }
+        if let noiseSigma, noiseSigma.count == decoder.gains.noiseSigma.count { decoder.gains.noiseSigma = noiseSigma }
+        if let intensity { decoder.gains.intensity = intensity }
+        if let psi { decoder.gains.psi = psi }
+        if let temperature { decoder.gains.temperature = temperature }
+        if let smoothing { decoder.gains.smoothing = smoothing }
+        if let loopBars { decoder.gains.loopBars = loopBars }
+        if let residual { decoder.gains.residual = residual }
         decoder.centre = .running(seconds: centreSeconds)
     }
 }

@@ -9,7 +9,7 @@ import Recording
 /// reports recordings that have finished.
 public final class RecordingControl {
     /// What happened to a recording, for the CLI to print (text on stderr, JSON events with --json).
-    public enum Event {
+    public enum Event: Sendable {
         case started(path: String, log: String?)
         case failedToStart(String)
         /// The encoder failed mid-set (disk full, ffmpeg gone): the recording stops, the show goes on.

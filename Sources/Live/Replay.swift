@@ -4,7 +4,8 @@ import Synthesis
 
 /// A logged performance played back: the same envelopes, beats, musical time and parameter values
 /// (gains, palette numbers, blackout) through a decoder set up as on stage, so `render --replay` paints
-/// the set again (same model and size: the same frames).
+/// the set again, one frame per logged row of music (same model and size: the frames the stage
+/// showed are among them, identical).
 public final class Replay: FrameSynthesizer {
     public let frames: Int
     public let header: PerformanceLog.Header
@@ -55,7 +56,9 @@ public final class Replay: FrameSynthesizer {
                 frozen = binding.isFrozen(v.baseAddress!) && k > 0
             }
         }
+        // The decoder's state follows every row, frozen or not, as on stage; a frozen row writes nothing.
+        r.envelopes.withUnsafeBufferPointer { decoder.step($0.baseAddress!) }
         if frozen { return }
-        r.envelopes.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, time: r.time ?? Double(r.frame), beat: r.beat, ws: ws) }
+        decoder.write(time: r.time ?? Double(r.frame), beat: r.beat, ws: ws)
     }
 }

@@ -98,6 +98,13 @@ public final class LiveRecorder: @unchecked Sendable {
         return true
     }
 
+    /// Audio that arrived with no new picture (the state did not advance by a row): it belongs to the
+    /// recording all the same; the recorder repeats the last frame for its time. Copies only.
+    public func submit(audio samples: UnsafePointer<Float>, count: Int) {
+        guard count > 0, running.load(ordering: .acquiring), !failed.load(ordering: .acquiring) else { return }
+        _ = audio.write(samples, count: count)
+    }
+
     /// Finishes the file, in bounded time: what is queued is written, the audio is padded with silence
     /// to the video's length, and both of ffmpeg's inputs are ended (EOF on the audio pipe, then on the
     /// video pipe), so ffmpeg never waits for audio that cannot come. An encoder that does not take what

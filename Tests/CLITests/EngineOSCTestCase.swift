@@ -37,21 +37,33 @@ class EngineOSCTestCase: CLIWorkspaceTestCase {
         return r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    /// The performance log's frame numbers, in order (one record per rendered frame).
-    func loggedFrames() throws -> [Int] {
+    /// The performance log's records (one per row of music: 1/fps s of audio), after the header.
+    func loggedRecords() throws -> [[String: Any]] {
         let lines = try String(contentsOfFile: "\(folder!)/set.performance.jsonl", encoding: .utf8).split(separator: "\n")
-        return lines.dropFirst().compactMap { ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["frame"] as? Int }
+        return lines.dropFirst().compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
     }
 
-    /// Every frame the engine rendered from the start of the recording to its end is in the log, once,
-    /// in order (the recording starts in the main loop's first turn, a frame or two into the show).
+    /// Every row of music from the start of the recording to its end is in the log, once, in order (none
+    /// lost unless the engine said it skipped), and every frame rendered meanwhile shows one of them: the
+    /// frame numbers run without a gap up to the last frame rendered (the recording starts in the main
+    /// loop's first turn, a frame or two into the show).
     func assertEveryFrameLogged(summary: [String: Any]?, file: StaticString = #filePath, line: UInt = #line) throws {
-        let frames = try loggedFrames()
+        let records = try loggedRecords()
+        let frames = records.compactMap { $0["frame"] as? Int }, audio = records.compactMap { $0["audio"] as? Int }
         let rendered = try XCTUnwrap(summary?["frames"] as? Int, "the summary counts frames", file: file, line: line)
+        let skips = summary?["skips"] as? Int ?? 0
         XCTAssertFalse(frames.isEmpty, file: file, line: line)
-        XCTAssertEqual(frames, Array((frames.first ?? 0)..<((frames.first ?? 0) + frames.count)), "none missing, none twice", file: file, line: line)
-        XCTAssertEqual(frames.last.map { $0 + 1 }, rendered, "logged up to the last frame rendered", file: file, line: line)
-        XCTAssertLessThan(frames.first ?? .max, 30, "logged from the start", file: file, line: line)
+        XCTAssertEqual(frames.count, audio.count, file: file, line: line)
+        // Rows: consecutive audio positions one row apart (a skip, when the engine reports one, jumps).
+        let steps = zip(audio, audio.dropFirst()).map { $1 - $0 }
+        let hop = steps.sorted()[steps.count / 2]
+        XCTAssertEqual(steps.filter { abs($0 - hop) > 1 }.count, 0 + min(skips, steps.count), "no row lost: \(steps.filter { abs($0 - hop) > 1 })", file: file, line: line)
+        // Frames: in order, each number once as a run of rows, none missing.
+        XCTAssertEqual(frames, frames.sorted(), "frames in order", file: file, line: line)
+        let distinct = Array(Set(frames)).sorted()
+        XCTAssertEqual(distinct, Array((distinct.first ?? 0)..<((distinct.first ?? 0) + distinct.count)), "no frame missing", file: file, line: line)
+        XCTAssertEqual(distinct.last.map { $0 + 1 }, rendered, "logged up to the last frame rendered", file: file, line: line)
+        XCTAssertLessThan(distinct.first ?? .max, 30, "logged from the start", file: file, line: line)
     }
 
     /// The performance log's per-frame values of one parameter.

@@ -164,10 +164,10 @@ final class LiveKeyTests: CLIWorkspaceTestCase {
             return counts.contains { $0 > 40 }
         }
         try press("Escape")                                             // cancels learn, does not quit
-        try engine.waitForLine("learn cancelled")
+        try engine.waitForEvent("learn_cancelled")
         XCTAssertTrue(engine.child.isRunning, "Esc during learn does not quit")
         try press("3")                                                  // preset slot 3
-        try engine.waitForLine("preset journey")                        // slot 3 of calm, default, journey, …
+        try engine.waitForEvent("preset_recalled", "name", "journey")   // slot 3 of calm, default, journey, …
         let end = try engine.stop()
         XCTAssertEqual(end.status, 0, end.stderr)
     }

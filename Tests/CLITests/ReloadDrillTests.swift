@@ -29,9 +29,9 @@ final class ReloadDrillTests: EngineOSCTestCase {
         try "name: calm\nparameters: {intensity: [\n".write(toFile: preset, atomically: true, encoding: .utf8)
         for what in ["mapping", "envelope", "model", "presets"] { try oscsend(["/lvj/reload", "s", what]) }
         try oscsend(["/lvj/preset/load", "s", "calm"])
-        for refusal in ["mapping not reloaded", "envelope network not reloaded", "model not reloaded", "presets: 0 of 1 good", "preset not loaded"] {
-            try engine.waitForLine(refusal)
-        }
+        // Each refusal is an event naming the file, and a line for people saying why.
+        for file in ["mapping", "envelope network", "model", "presets"] { try engine.waitForEvent("reload_refused", "file", file) }
+        try engine.waitForEvent("preset_refused", "action", "loaded")
         try oscsend(["/1/fader4", "f", "0.25"])               // the previous mapping: fader 4 → intensity (0…3)
         try engine.waitForValue("/lvj/intensity", 0.75)
         try engine.waitForFrames(5)
@@ -41,11 +41,11 @@ final class ReloadDrillTests: EngineOSCTestCase {
         let retrained = try CLI.run(["model", "init", "--seed", "8", "-o", model], environment: environment)
         XCTAssertEqual(retrained.status, 0, retrained.stderr)
         kill(engine.child.pid, SIGHUP)
-        for reloaded in ["mapping reloaded", "envelope network live.envelope reloaded", "model retrained.safetensors reloaded", "presets: 1 checked, all good"] {
-            try engine.waitForLine(reloaded)
+        for file in ["mapping", "envelope network live.envelope", "model retrained.safetensors", "presets"] {
+            try engine.waitForEvent("reloaded", "file", file)
         }
         try oscsend(["/lvj/preset/load", "s", "calm"])
-        try engine.waitForLine("preset calm")
+        try engine.waitForEvent("preset_recalled", "name", "calm")
         try engine.waitForValue("/lvj/intensity", 0.6)
         try engine.waitForFrames(5)
 

@@ -6,7 +6,7 @@ import XCTest
 /// `latentvj live --json` as a child process, watched the way a tablet watches it: the test waits for
 /// its `started` event (first frame out, OSC listening), subscribes over OSC (liblo) and then waits on
 /// what the engine itself reports: values fed back after a change, its frame counter in
-/// `/lvj/status/engine`, lines it prints. Nothing waits on the clock; every wait has a deadline after
+/// `/lvj/status/engine`, the JSON events it prints. Nothing waits on the clock; every wait has a deadline after
 /// which the engine's output and thread stacks are in the failure.
 final class RunningEngine {
     let child: ChildProcess
@@ -81,8 +81,17 @@ final class RunningEngine {
         }
     }
 
-    /// Waits until a line of the engine's standard error contains `text`.
-    func waitForLine(_ text: String, timeout: Double = 120) throws { try child.waitForOutput(text, timeout: timeout) }
+    /// Waits for the engine's JSON event `name` whose fields satisfy `matching`; returns its fields.
+    @discardableResult
+    func waitForEvent(_ name: String, timeout: Double = 120, matching: @escaping ([String: Any]) -> Bool = { _ in true }) throws -> [String: Any] {
+        try child.waitForEvent(name, timeout: timeout) { $0["event"] as? String == name && matching($0) }
+    }
+
+    /// Waits for the event `name` whose field `field` is `value`.
+    @discardableResult
+    func waitForEvent(_ name: String, _ field: String, _ value: String, timeout: Double = 120) throws -> [String: Any] {
+        try waitForEvent(name, timeout: timeout) { $0[field] as? String == value }
+    }
 
     /// SIGTERM (a clean end of the show) and the exit, bounded; the exit status and the events.
     @discardableResult

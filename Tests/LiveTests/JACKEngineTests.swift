@@ -62,12 +62,13 @@ final class JACKEngineTests: TimeLimitedTestCase {
 
         server.stop()
         XCTAssertTrue(waitUntil(timeout: 60) { !source.input.isConnected })
-        for _ in 0..<5 { producer.produceFrame() }           // the show goes on, on silence
+        // The show goes on, on silence at the wall clock's pace: ramps and controls keep moving.
+        XCTAssertTrue(producer.advance(rows: 5), "the state advances while the server is gone")
         XCTAssertTrue(source.status.warning)
 
         try server.start(rate: 44_100, period: 512)
         var clock = 0.0
-        XCTAssertTrue(waitUntil(timeout: 60) { clock += 2; source.keepAlive(now: clock); return source.input.isConnected })
+        XCTAssertTrue(waitUntil(timeout: 60) { clock += 2; _ = source.keepAlive(now: clock); return source.input.isConnected })
         XCTAssertEqual(source.sampleRate, 44_100)
         XCTAssertTrue(waitUntil(timeout: 60) {
             producer.produceFrame()
@@ -88,5 +89,42 @@ final class JACKEngineTests: TimeLimitedTestCase {
         let after = drain(source, frames: 24_000)
         XCTAssertGreaterThanOrEqual(after.count, 24_000, "audio keeps arriving in bigger blocks")
         XCTAssertTrue(source.input.isConnected)
+    }
+
+    /// The room's sound never depends on the renderer: the file player feeds JACK from a thread of its
+    /// own, so a frame that stalls for 3 s (a model reload, a huge model, a stalled disk) leaves no gap in
+    /// what out_1/out_2 play, sample for sample against the file. A second JACK client listens to them.
+    func testAStalledFrameLeavesNoGapInWhatTheOutputsPlay() throws {
+        let source = try JACKSource(connect: nil, playing: demo, serverName: server.name)
+        var options = JACKInput.Options()
+        options.clientName = "listener"
+        options.serverName = server.name
+        let listener = try JACKInput(options: options)
+        try listener.activate()
+        XCTAssertEqual(try listener.connect(pattern: "latentvj:out_"), 2)
+        let slowed = SlowedGenerator(FrameProducerTests.generator, delay: 0, stall: (frame: 2, seconds: 3))
+        let decoder = try DecoderSetup().makeDecoder(generator: FrameProducerTests.generator, fps: 24)
+        let producer = try FrameProducer(source: source, generator: slowed, network: FrameProducerTests.network, decoder: decoder, fps: 24)
+        producer.start()
+        defer { producer.stop(); _ = waitUntil(timeout: 60) { producer.isFinished } }
+        // What the outputs play, for 5 s: through the stall and after it.
+        var heard = [Float](), buffer = [Float](repeating: 0, count: 16_384)
+        XCTAssertTrue(waitUntil(timeout: 120) {
+            let n = listener.read(into: &buffer, maxFrames: 8192)
+            for i in 0..<n { heard.append(0.5 * (buffer[2 * i] + buffer[2 * i + 1])) }
+            return heard.count >= 5 * 48_000 && slowed.rendered > 3
+        }, "5 s heard through a 3 s stall (\(heard.count) samples, \(slowed.rendered) frames)")
+        XCTAssertGreaterThan(slowed.rendered, 3, "the producer went on after the stall")
+        XCTAssertEqual(listener.stats.overflows, 0, "the listener kept up")
+        XCTAssertEqual(source.input.stats.playbackShortfall, 0, "the playback ring never ran dry")
+        // The listener joined after playback started: find where in the file its first sounding sample is.
+        let file = DemoTrack.render(sampleRate: 48_000).mono()
+        let first = try XCTUnwrap(heard.firstIndex { abs($0) > 1e-3 })
+        let offset = try XCTUnwrap((0..<(10 * 48_000)).first { k in
+            (0..<64).allSatisfy { abs(file[first + k + $0] - heard[first + $0]) < 1e-6 }
+        }, "the heard audio is the file")
+        var worst: Float = 0, at = 0
+        for i in first..<heard.count where abs(heard[i] - file[i + offset]) > worst { worst = abs(heard[i] - file[i + offset]); at = i }
+        XCTAssertLessThan(worst, 1e-6, "sample \(at) of what out_1/out_2 played differs from the file: no gap, no glitch")
     }
 }

@@ -14,17 +14,27 @@ public struct Parameter: Sendable, Equatable {
         case choice([String])
     }
 
+    /// What a parameter belongs to, which decides where it travels: a preset stores the scene (how
+    /// the picture looks and moves), never the stage (what the VJ does to the output right now: HUD,
+    /// fullscreen, freeze, blackout) or the transport (recording).
+    public enum Role: String, Sendable, Equatable {
+        case scene, stage, transport
+    }
+
     public let name: String
     public let kind: Kind
+    public let role: Role
     public let minimum: Double
     public let maximum: Double
     public let defaultValue: Double
     public let unit: String
     public let help: String
 
-    public init(_ name: String, _ kind: Kind, range: ClosedRange<Double> = 0...1, default value: Double, unit: String = "", _ help: String) {
+    public init(_ name: String, _ kind: Kind, range: ClosedRange<Double> = 0...1, default value: Double, unit: String = "",
+                role: Role = .scene, _ help: String) {
         self.name = name
         self.kind = kind
+        self.role = role
         switch kind {
         case .toggle, .trigger: minimum = 0; maximum = 1
         case .choice(let options): minimum = 0; maximum = Double(max(0, options.count - 1))

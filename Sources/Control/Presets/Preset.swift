@@ -63,10 +63,10 @@ public struct Preset: Codable, Equatable, Sendable {
         catch { throw FileError(path, "cannot be written: \(error.localizedDescription)") }
     }
 
-    /// The current scene of a store.
+    /// The current scene of a store (parameters of the scene role; stage and transport stay out).
     public static func capture(name: String, store: ParameterStore, model: String?, envelope: String?) -> Preset {
-        let skip: Set<String> = ["record", "fullscreen", "hud", "freeze", "blackout"]   // stage state, not scene
-        return Preset(name: name, model: model, envelope: envelope, parameters: store.snapshot().filter { !skip.contains($0.key) })
+        let scene = Set(store.registry.parameters.filter { $0.role == .scene }.map(\.name))
+        return Preset(name: name, model: model, envelope: envelope, parameters: store.snapshot().filter { scene.contains($0.key) })
     }
 
     /// Sets every value; continuous ones glide over `morph` seconds (0: at once).

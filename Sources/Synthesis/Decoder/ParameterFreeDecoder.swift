@@ -45,7 +45,9 @@ public final class ParameterFreeDecoder {
     public var centre: Centre { didSet { centreStarted = false; installFixedCentre() } }
 
     private let generator: Generator
-    private let wDim: Int
+    /// The ws it writes: numWs × wDim, as the generator it was made for takes them.
+    public let wDim: Int
+    public var numWs: Int { groups.numWs }
     private let distinctResolutions: [Int]
     /// Per noise layer: index into the driven resolutions (or −1) and into `gains.noiseSigma`.
     private let drivenIndex: [Int], sigmaIndex: [Int]
@@ -109,12 +111,22 @@ public final class ParameterFreeDecoder {
         centreStarted = true
     }
 
-    /// Decodes one frame: writes numWs × wDim ws and fills the generator's custom noise maps.
+    /// Decodes one frame: `step` with these envelopes, then `write`. Offline, where every frame is
+    /// rendered, this is the whole decoder.
     /// - Parameters:
     ///   - time: frames of musical time: the frame index offline; live, a count that stands still in
     ///     silence (see `BeatClock.activity`). Sets the noise phase.
     ///   - beat: beats since the start (drives the home loop when `gains.loopBars` > 0).
     public func decode(_ envelopes: UnsafePointer<Double>, time: Double, beat: Double = 0, ws: UnsafeMutablePointer<Float>) {
+        step(envelopes)
+        write(time: time, beat: beat, ws: ws)
+    }
+
+    /// Advances the decoder's state by one frame of audio (1/fps s): the envelope smoothing, the
+    /// softmax weights and the running centre. Live, this runs once per feature row, on the music's
+    /// clock, whether or not that row's picture is rendered: a late frame shows the state of the music
+    /// now, and the smoothing's time constants are seconds of music, not of rendering.
+    public func step(_ envelopes: UnsafePointer<Double>) {
         let e = layout.envelopeCount, k = layout.paletteSize
         if gains.smoothing > 0 && started {
             let beta = 1 - exp(-1 / (gains.smoothing * fps))
@@ -136,6 +148,11 @@ public final class ParameterFreeDecoder {
                 centreStarted = true
             }
         }
+    }
+
+    /// Writes the current state as a picture's inputs: numWs × wDim ws, and the generator's custom
+    /// noise maps at musical time `time` (frames) and `beat`.
+    public func write(time: Double, beat: Double = 0, ws: UnsafeMutablePointer<Float>) {
         let psi = Float(gains.psi)
         for group in LayerGroup.allCases {
             writeLatent(group, beat: beat)
