@@ -106,6 +106,9 @@ public final class CausalExtractor {
     /// from here to `samplesConsumed` wait for the next one (what the live latency measurement needs).
     public var lastRowEndSample: Int { framesEmitted == 0 ? 0 : Int((Double(framesEmitted) * sampleRate / fps).rounded()) }
 
+    /// The sample that completes the next row (the live loop sleeps until it has arrived).
+    public var nextRowEndSample: Int { nextFrameAt }
+
     /// Feeds mono samples; `emit(frameIndex, row)` is called for every video frame completed by them.
     /// The row buffer is reused: copy what you keep.
     @inline(__always)

@@ -42,7 +42,7 @@ struct ParamsCommand: ParsableCommand {
             }
             if json {
                 let rows: [[String: Any]] = registry.parameters.map { p in
-                    ["name": p.name, "osc": p.oscAddress, "type": p.typeName, "min": p.minimum, "max": p.maximum,
+                    ["name": p.name, "osc": p.oscAddress, "type": p.typeName, "role": p.role.rawValue, "min": p.minimum, "max": p.maximum,
                      "default": p.defaultValue, "unit": p.unit, "help": p.help, "options": p.options]
                 }
                 FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: ["parameters": rows], options: [.prettyPrinted, .sortedKeys]))

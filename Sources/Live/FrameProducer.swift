@@ -96,8 +96,18 @@ public final class FrameProducer: @unchecked Sendable {
     private let maxFrames = 1 << 20
     public private(set) var thread: Thread?
     /// Where shown frames and their audio go while a set is recorded (set from the main thread).
-    private let recorder = Lock<LiveRecorder?>(nil)
-    public func record(to newRecorder: LiveRecorder?) { recorder.withLock { $0 = newRecorder } }
+    /// The sinks every shown frame goes to (the recorder, outputs), each with its own ring and thread;
+    /// changed from the main thread, between frames.
+    private let sinks = Lock<[FrameSink]>([])
+    private var recording: FrameSink?
+    public func attach(_ sink: FrameSink) { sinks.withLock { $0.append(sink) } }
+    public func detach(_ sink: FrameSink) { sinks.withLock { $0.removeAll { $0 === sink } } }
+    /// Main thread: the recorder the set goes to (nil: none); it replaces the previous one.
+    public func record(to newRecorder: LiveRecorder?) {
+        if let recording { detach(recording) }
+        recording = newRecorder
+        if let newRecorder { attach(newRecorder) }
+    }
     /// The performance log every frame's envelopes go to (set from the main thread).
     private let log = Lock<PerformanceLog?>(nil)
     public func log(to newLog: PerformanceLog?) { log.withLock { $0 = newLog } }
@@ -300,7 +310,7 @@ public final class FrameProducer: @unchecked Sendable {
             rowsSeen += 1
         }
         guard rowsSeen > 0 || swapped else {
-            recorder.withLock { $0?.submit(audio: audio, count: n) }   // audio with no new row still belongs to the recording
+            sinks.withLock { for sink in $0 { sink.submit(audio: audio, count: n) } }   // audio with no new row still belongs to a recording
             return
         }
         frameCount += 1
@@ -318,7 +328,7 @@ public final class FrameProducer: @unchecked Sendable {
             renderer.render(into: latest.drawing)
         }
         latest.drawingRow.update(from: row, count: CausalLayout.width)
-        recorder.withLock { $0?.submit(frame: latest.drawing, audio: audio, count: n) }
+        sinks.withLock { for sink in $0 { sink.submit(frame: latest.drawing, audio: audio, count: n) } }
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         // Audio-to-frame latency: the newest sample in this frame's last feature row, from entering the
@@ -459,13 +469,14 @@ public final class FrameProducer: @unchecked Sendable {
 
     private func loop() {
         ThreadPriority.yieldToAudio()
-        let period = UInt64(1e9 / fps)
-        var next = DispatchTime.now().uptimeNanoseconds
         while !stopFlag.load(ordering: .acquiring) && !source.finished {
             produceFrame()
-            next += period
-            let now = DispatchTime.now().uptimeNanoseconds
-            if next > now { usleep(UInt32((next - now) / 1000)) } else { next = now }   // late: drop the backlog, stay live
+            // Wake when the next row of music has arrived, not on a clock of our own: a fixed period beats
+            // against the audio's arrival and now and then shows two rows in one frame. At least 1 ms
+            // (audio comes in blocks), at most a frame; a late frame goes straight on to the next.
+            let missing = extractor.nextRowEndSample - extractor.samplesConsumed - source.backlog
+            guard missing > 0 else { continue }
+            usleep(UInt32(min(1 / fps, max(0.001, Double(missing) / extractor.sampleRate)) * 1e6))
         }
         done.store(true, ordering: .releasing)
     }

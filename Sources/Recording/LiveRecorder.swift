@@ -10,7 +10,7 @@ import Synchronization
 /// a recorder thread feeds ffmpeg: video on its standard input, audio through a named pipe. When the
 /// encoder cannot keep up, frames are dropped and counted; when it fails (ffmpeg gone, disk full) the
 /// recording stops with the reason and the show goes on.
-public final class LiveRecorder: @unchecked Sendable {
+public final class LiveRecorder: FrameSink, @unchecked Sendable {
     public enum State: Equatable, Sendable {
         case recording
         case stopped(String)

@@ -23,6 +23,18 @@ final class ParameterTests: TimeLimitedTestCase {
         for p in registry.parameters { XCTAssertEqual(p.clamp(p.defaultValue), p.defaultValue, "\(p.name): default inside its range") }
     }
 
+    /// A parameter's role decides where it travels: a preset captures every scene value and none
+    /// of the stage (HUD, fullscreen, freeze, blackout) or transport (record).
+    func testAPresetCapturesTheSceneAndLeavesTheStageAndTransport() {
+        let registry = ParameterRegistry.live(noiseResolutions: [4, 8], featureGroups: ["rms"])
+        let store = ParameterStore(registry: registry)
+        for name in ["hud", "fullscreen", "freeze", "blackout", "record"] { store.set(name, 1 - (store.value(name) ?? 0)) }
+        let captured = Set(Preset.capture(name: "p", store: store, model: nil, envelope: nil).parameters.keys)
+        XCTAssertEqual(Set(registry.parameters.filter { $0.role != .scene }.map(\.name)), ["hud", "fullscreen", "freeze", "blackout", "record"])
+        XCTAssertEqual(captured, Set(registry.parameters.filter { $0.role == .scene && $0.kind != .trigger }.map(\.name)), "every scene value (a trigger has none)")
+        XCTAssertEqual(registry.parameters.first { $0.name == "record" }?.role, .transport)
+    }
+
     func testValuesAreClampedRoundedAndNaNRefused() {
         let store = ParameterStore(registry: registry)
         XCTAssertEqual(store.set("intensity", 7), 3)

@@ -62,6 +62,46 @@ final class FrameProducerTests: TimeLimitedTestCase {
         XCTAssertEqual(p.snapshot.bpm, 120, accuracy: 6, "the demo's tempo reaches the HUD")
     }
 
+    /// A sink that copies each frame into a buffer of its own, as a ring would, or (full) drops it.
+    final class CopyingSink: FrameSink {
+        let buffer: UnsafeMutablePointer<UInt8>
+        let bytes: Int
+        var full = false
+        private(set) var frames = 0, audioSamples = 0, dropped = 0
+        init(bytes: Int) { self.bytes = bytes; buffer = .allocate(capacity: bytes) }
+        deinit { buffer.deallocate() }
+        func submit(frame: UnsafePointer<UInt8>, audio: UnsafePointer<Float>, count: Int) -> Bool {
+            audioSamples += count
+            if full { dropped += 1; return false }
+            buffer.update(from: frame, count: bytes); frames += 1
+            return true
+        }
+        func submit(audio: UnsafePointer<Float>, count: Int) { audioSamples += count }
+    }
+
+    /// Every shown frame and all of the audio reach each attached sink, without an allocation on the
+    /// producer; a sink that drops (a full ring) costs the producer nothing, the others still get all.
+    func testSinksGetEveryFrameAndTheAudioAndASlowOneDropsItsOwn() throws {
+        let source = BlockSource(seconds: 30, block: 1838)
+        let p = try producer(source)
+        let fast = CopyingSink(bytes: 32 * 32 * 3), slow = CopyingSink(bytes: 32 * 32 * 3)
+        slow.full = true
+        p.attach(fast); p.attach(slow)
+        for _ in 0..<30 { p.produceFrame() }
+        let framesBefore = p.snapshot.frames
+        lvj_count_allocations_begin()
+        for _ in 0..<100 { p.produceFrame() }
+        XCTAssertEqual(lvj_count_allocations_end(), 0)
+        XCTAssertEqual(fast.frames, p.snapshot.frames, "every shown frame")
+        XCTAssertEqual(fast.audioSamples, 130 * 1838, "all the audio, with a frame or without")
+        XCTAssertEqual(slow.dropped, p.snapshot.frames, "the full sink dropped its own frames")
+        XCTAssertEqual(p.snapshot.frames - framesBefore, 100, "and the producer went on regardless")
+        XCTAssertTrue((0..<3072).contains { fast.buffer[$0] != 0 }, "a picture arrived")
+        p.detach(slow)
+        p.produceFrame()
+        XCTAssertEqual(slow.dropped, p.snapshot.frames - 1, "a detached sink gets nothing more")
+    }
+
     func testTheDisplayGetsTheNewestFrameOnce() throws {
         let p = try producer(BlockSource(seconds: 32, block: 1838))
         XCTAssertNil(p.latest.takeNewest())
