@@ -14,8 +14,10 @@ public struct Lock<Value>: ~Copyable, @unchecked Sendable {
     @inline(__always)
     public borrowing func withLock<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
         try mutex.withLock { (value: inout Value) throws(E) -> Result in
-            withUnsafeMutablePointer(to: &value) { lvj_tsan_acquire($0) }
-            defer { withUnsafeMutablePointer(to: &value) { lvj_tsan_release($0) } }
+            // The mutex's own address stands for the value: taking `&value` for it would be a Swift
+            // access of its own, before the acquire, which TSan would report.
+            withUnsafePointer(to: mutex) { lvj_tsan_acquire(UnsafeMutableRawPointer(mutating: $0)) }
+            defer { withUnsafePointer(to: mutex) { lvj_tsan_release(UnsafeMutableRawPointer(mutating: $0)) } }
             return try body(&value)
         }
     }

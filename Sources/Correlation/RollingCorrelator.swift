@@ -38,8 +38,10 @@ public final class RollingCorrelator: @unchecked Sendable {
     /// Adds one frame's rows (audioWidth and videoWidth values). Allocation-free.
     public func push(audio: UnsafePointer<Float>, video: UnsafePointer<Float>) {
         lock.lock()
-        audioRing.withUnsafeMutableBufferPointer { (audioRing.count > 0 ? $0.baseAddress! + writeIndex * audioWidth : $0.baseAddress!).update(from: audio, count: audioWidth) }
-        videoRing.withUnsafeMutableBufferPointer { (videoRing.count > 0 ? $0.baseAddress! + writeIndex * videoWidth : $0.baseAddress!).update(from: video, count: videoWidth) }
+        // `$0.count`, not the array's: reading the array while its buffer is borrowed for writing is an
+        // overlapping access (ThreadSanitizer's debug build traps on it).
+        audioRing.withUnsafeMutableBufferPointer { ($0.count > 0 ? $0.baseAddress! + writeIndex * audioWidth : $0.baseAddress!).update(from: audio, count: audioWidth) }
+        videoRing.withUnsafeMutableBufferPointer { ($0.count > 0 ? $0.baseAddress! + writeIndex * videoWidth : $0.baseAddress!).update(from: video, count: videoWidth) }
         writeIndex = (writeIndex + 1) % capacity
         stored = min(stored + 1, capacity)
         lock.unlock()

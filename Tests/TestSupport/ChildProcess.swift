@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -133,8 +134,8 @@ public final class ChildProcess: @unchecked Sendable {
 
 /// A value behind a lock, shareable between threads (closures capture the box, not the lock).
 public final class Locked<Value>: @unchecked Sendable {
-    private let mutex: Mutex<Value>
-    public init(_ value: Value) { mutex = Mutex(value) }
-    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R { try mutex.withLock { try body(&$0) } }
+    private let lock: Lock<Value>
+    public init(_ value: Value) { lock = Lock(value) }
+    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R { try lock.withLock { (v: inout Value) throws -> R in try body(&v) } }
     public var value: Value { withLock { $0 } }
 }
