@@ -14,7 +14,9 @@ final class RecorderAudioGapTests: TimeLimitedTestCase {
     /// then stops, on another thread so a hang fails the test instead of stalling the suite.
     func record(frames: Int, sound: (Int) -> Bool) throws -> (path: String, recorder: LiveRecorder) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gap-\(getpid())-\(UUID().uuidString.prefix(6)).mkv").path
-        let recorder = try LiveRecorder(path: path, width: size, height: size, fps: fps, sampleRate: rate)
+        // 3 s of frames buffered: ffmpeg's start on a loaded machine must not cost frames, while one that
+        // waits for audio through the 4 s gap still overflows the buffer (and, before the fix, hung at stop).
+        let recorder = try LiveRecorder(path: path, width: size, height: size, fps: fps, sampleRate: rate, bufferedFrames: 90)
         let frame = [UInt8](repeating: 90, count: size * size * 3)
         let audio = (0..<1600).map { Float(sin(Double($0) * 0.05)) * 0.2 }
         for k in 0..<frames {
@@ -52,13 +54,13 @@ final class RecorderAudioGapTests: TimeLimitedTestCase {
     }
 
     func testAGapInTheAudioIsFilledAndTheRecordingStops() throws {
-        // 1 s with sound, 2 s without (the server lost), 1 s with sound again.
-        let (path, recorder) = try record(frames: 120) { $0 < 30 || $0 >= 90 }
+        // 1 s with sound, 4 s without (the server lost), 1 s with sound again.
+        let (path, recorder) = try record(frames: 180) { $0 < 30 || $0 >= 150 }
         defer { try? FileManager.default.removeItem(atPath: path) }
         XCTAssertEqual(recorder.dropped, 0)
         let p = try probe(path)
         XCTAssertEqual(p.frames, recorder.frames, "every frame decodes")
-        XCTAssertGreaterThanOrEqual(p.frames, 118)
+        XCTAssertGreaterThanOrEqual(p.frames, 178)
         XCTAssertEqual(p.audio, p.video, accuracy: 0.3, "the sound spans the picture, the gap as silence")
     }
 
