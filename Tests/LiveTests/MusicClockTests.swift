@@ -182,7 +182,10 @@ final class MusicClockTests: TimeLimitedTestCase {
         let s = p.snapshot
         XCTAssertGreaterThanOrEqual(s.skips, 1, "the stall made the engine skip")
         XCTAssertGreaterThanOrEqual(s.skippedSeconds, 2, "most of the 3 s stall was skipped: \(s.skippedSeconds) s")
-        XCTAssertLessThanOrEqual(s.latencyMs, 1000 * (p.maxBehindSeconds + 0.5), "latency after the stall: \(s.latencyMs) ms")
+        // The latency's audio part (its age when read, and the wait for the row's end) is bounded by the
+        // skip; the frame's own render time is the machine's, not asserted.
+        let audioAgeMs = s.latencyMs - s.frameTimeMs
+        XCTAssertLessThanOrEqual(audioAgeMs, 1000 * (p.maxBehindSeconds + 0.25), "audio age after the stall: \(audioAgeMs) ms")
         XCTAssertLessThanOrEqual(s.behindSeconds, p.maxBehindSeconds + 0.25)
         // Across the skip the beat clock went on at the music's pace: the jump in beats matches the jump
         // in audio position (120 BPM: 2 beats a second).

@@ -10,18 +10,24 @@ import XCTest
 final class RecorderAudioGapTests: TimeLimitedTestCase {
     let size = 32, fps = 30.0, rate = 48_000.0
 
-    /// Submits `frames` frames in real time, with a frame's worth of audio where `sound(k)` says so;
-    /// then stops, on another thread so a hang fails the test instead of stalling the suite.
+    /// Submits `frames` frames, with a frame's worth of audio where `sound(k)` says so, as fast as ffmpeg
+    /// takes them: frame k waits until the recorder has written all but `ahead` of the frames before it
+    /// (the producer never waits in a set; the test does, so that no machine is too slow for it and the
+    /// ring never overflows by speed alone). An encoder stalled waiting for audio that never comes (the
+    /// bug) stops taking frames, and the wait fails at its deadline. Then stops, on another thread, so a
+    /// hang fails the test instead of stalling the suite.
     func record(frames: Int, sound: (Int) -> Bool) throws -> (path: String, recorder: LiveRecorder) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gap-\(getpid())-\(UUID().uuidString.prefix(6)).mkv").path
-        // 3 s of frames buffered: ffmpeg's start on a loaded machine must not cost frames, while one that
-        // waits for audio through the 4 s gap still overflows the buffer (and, before the fix, hung at stop).
-        let recorder = try LiveRecorder(path: path, width: size, height: size, fps: fps, sampleRate: rate, bufferedFrames: 90)
+        let buffered = 30, ahead = 20
+        let recorder = try LiveRecorder(path: path, width: size, height: size, fps: fps, sampleRate: rate, bufferedFrames: buffered)
         let frame = [UInt8](repeating: 90, count: size * size * 3)
         let audio = (0..<1600).map { Float(sin(Double($0) * 0.05)) * 0.2 }
         for k in 0..<frames {
+            try waitFor("the recorder to take frame \(k - ahead) (ffmpeg waiting for audio that never comes?)", timeout: 30,
+                        details: { "written \(recorder.frames), dropped \(recorder.dropped), state \(recorder.state)" }) {
+                recorder.frames >= k - ahead
+            }
             recorder.submit(frame: frame, audio: audio, count: sound(k) ? audio.count : 0)
-            usleep(UInt32(1e6 / fps))      // the producer's frame clock (ffmpeg must keep up with a live set, no faster)
         }
         let stopped = DispatchSemaphore(value: 0)
         Thread.detachNewThread { recorder.stop(); stopped.signal() }
