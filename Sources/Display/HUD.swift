@@ -20,7 +20,7 @@ public enum HUD {
     public struct Layout: Equatable, Sendable {
         /// Integer scale of the 5×7 font.
         public let scale: Int
-        /// Top left: fps and frame time, preset, audio status.
+        /// Top left: fps and frame time, timing, render size, preset, audio status.
         public let status: Rect
         /// Under the status panel: "untrained demo model", only when that is what runs.
         public let untrainedBanner: Rect
@@ -42,7 +42,7 @@ public enum HUD {
         let s = fontScale(width: width, height: height)
         let margin = 6 * s, pad = 4 * s, line = 10 * s, char = BitmapFont.advance * s
         let textHeight = { (lines: Int) in lines * line - 3 * s }
-        let status = Rect(x: margin, y: margin, width: 42 * char + 2 * pad, height: textHeight(5) + 2 * pad)
+        let status = Rect(x: margin, y: margin, width: 42 * char + 2 * pad, height: textHeight(6) + 2 * pad)
         let banner = Rect(x: margin, y: status.maxY + 3 * s, width: status.width, height: 14 * s + 2 * pad)
         let recordingWidth = 32 * char + 2 * pad
         let recording = Rect(x: width - margin - recordingWidth, y: margin, width: recordingWidth, height: textHeight(2) + 2 * pad)
@@ -83,6 +83,8 @@ public enum HUD {
             ? String(format: "BEHIND: SKIPPED %.1f S OF AUDIO (%dX)", state.skippedSeconds, state.skips)
             : String(format: "ON TIME: %.2f S OF AUDIO WAITING", state.behindSeconds)
         write(timing, l.status.x + pad, y, state.skips > 0 ? warning : dim)
+        y += line
+        if !state.renderLine.isEmpty { write(state.renderLine, l.status.x + pad, y, state.renderLineIsWarning ? warning : dim) }
         y += line
         write("PRESET " + (state.presetName.isEmpty ? "-" : state.presetName), l.status.x + pad, y)
         y += line

@@ -36,6 +36,9 @@ public struct HUDState: Equatable, Sendable {
     public var untrainedModel: Bool
     /// The music's clock: audio-to-frame latency (ms), audio waiting (s), and the times the engine fell
     /// too far behind and skipped to the newest audio, with the seconds it skipped.
+    /// What is rendered and at which size: "RENDER 128 PX", or what `--adapt` gave up ("RENDER 64 OF 256 PX (ADAPT)").
+    public var renderLine: String = ""
+    public var renderLineIsWarning = false
     public var latencyMs: Double = 0
     public var behindSeconds: Double = 0
     public var skips: Int = 0

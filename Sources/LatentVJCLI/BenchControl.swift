@@ -33,6 +33,7 @@ struct BenchControl: ParsableCommand {
             var c = EngineConfiguration()
             c.audio = .file(path: nil, loops: true, throughJACK: false, connect: nil)
             c.modelPath = model.model
+            c.renderSize = model.renderSize
             c.window = nil
             c.osc = .init(port: 0, allow: ["127.0.0.1/32"])
             let engine = try Engine(c)

@@ -28,6 +28,12 @@ struct BenchLive: ParsableCommand {
 
     @OptionGroup var model: ModelOption
 
+    @Flag(help: "Measure this machine at start as `live` does, and run what it chooses (printed).")
+    var adapt = false
+
+    @Option(help: "With --adapt: the frame time (ms) a frame must fit (default: 80 % of a frame's slot).")
+    var frameBudget: Double?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -36,6 +42,9 @@ struct BenchLive: ParsableCommand {
             var c = EngineConfiguration()
             c.audio = .file(path: nil, loops: true, throughJACK: jack, connect: nil)
             c.modelPath = model.model
+            c.renderSize = model.renderSize
+            c.adapt = adapt
+            c.frameBudgetMs = frameBudget
             c.window = nil
             c.drawsHUDWithoutWindow = true
             c.osc = .init(port: 0)
@@ -65,8 +74,11 @@ struct BenchLive: ParsableCommand {
                 "source": jack ? "demo track through JACK" : "demo track (internal clock)", "recording": record,
                 "recorded_frames": recorded, "recorder_dropped": recordDropped,
                 "correlation": engine.watch.reading.value.map { $0 as Any } ?? NSNull(),
+                "render_size": engine.generator.architecture.imgResolution, "model_resolution": engine.generator.modelResolution,
+                "adaptation": engine.adaptation.map { $0.json as Any } ?? NSNull(),
             ]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
+            if let a = engine.adaptation { print(a.text) }
             print("model: \(engine.generator.label); source: \(result["source"]!); the live engine's loop, HUD and rolling correlation on\(record ? "; recording" : "")")
             print(String(format: "sustained %.1f fps (target %.0f) over %.0f s; dropped frames %d; state %.1f rows/s; skips %d (%.1f s)",
                          Double(s.frames) / wall, fps, wall, max(0, expected - s.frames), Double(s.rows) / wall, s.skips, s.skippedSeconds))

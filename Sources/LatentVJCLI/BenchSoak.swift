@@ -42,6 +42,9 @@ struct BenchSoak: ParsableCommand {
 
     @OptionGroup var model: ModelOption
 
+    @Flag(help: "Let the engine adapt to this machine as `live` does by default (without it, the model runs at its size).")
+    var adapt = false
+
     @Option(help: "Folder for the recordings and logs (default: a temporary one, deleted afterwards unless --keep).")
     var output: String?
 
@@ -67,8 +70,9 @@ struct BenchSoak: ParsableCommand {
             let rig = SoakRig(folder: folder)
             let run = SoakRun(rig: rig, presets: presets, seconds: minutes * 60, jackRestart: jackRestart * 60,
                                   recordCycle: recordCycle, oscRate: oscRate, quiet: json)
-            var engineArguments = ["--headless", "--loop", "--presets", "\(folder)/presets", "--record", "\(folder)/soak.mkv"]
+            var engineArguments = (adapt ? [] : ["--no-adapt"]) + ["--headless", "--loop", "--presets", "\(folder)/presets", "--record", "\(folder)/soak.mkv"]
             if let path = model.model { engineArguments += ["--model", path] }
+            if let size = model.renderSize { engineArguments += ["--render-size", String(size)] }
             let result = try run.perform(engineArguments: engineArguments)
             let report = SoakReport(result: result, minutes: minutes)
             if json { FileHandle.standardOutput.write(try report.json()); print() } else { print(report.text(folder: keep || output != nil ? folder : nil)) }

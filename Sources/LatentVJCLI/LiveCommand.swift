@@ -106,6 +106,12 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Seconds of audio the analysis may fall behind before it skips to the newest audio (shown in the HUD and /lvj/status/engine).")
     var maxBehind = 0.5
 
+    @Flag(help: "Do not measure this machine at start: render the model at its size (or --render-size) whatever it costs. By default, a model too slow for its frame rate first stops driving its finest noise, then renders smaller, and says so.")
+    var noAdapt = false
+
+    @Option(help: "With adapt: the frame time (ms) a frame must fit (default: 80 % of a frame's slot).")
+    var frameBudget: Double?
+
     @Flag(help: "Events as JSON lines on standard output (started, recording, reload, summary; see Docs/live-events.md). Messages for people stay on standard error.")
     var json = false
 
@@ -126,6 +132,9 @@ struct LiveCommand: ParsableCommand {
         var c = EngineConfiguration()
         c.audio = jack ? .jackInputs(connect: connect) : .file(path: audio, loops: loop, throughJACK: !noJack, connect: connect)
         c.modelPath = model.model
+        c.renderSize = model.renderSize
+        c.adapt = !noAdapt
+        c.frameBudgetMs = frameBudget
         c.envelopePath = envelope
         c.paletteSeed = paletteSeed
         c.window = headless ? nil : .init(size: windowSize, display: display, fullscreen: fullscreen)

@@ -128,24 +128,17 @@ struct ModelInit: ParsableCommand {
     @Option(name: .shortAndLong, help: "Also write it to this file (default: only the cache).")
     var output: String?
 
-    @Option(help: "Another resolution (with --output): an untrained model of that size, e.g. 256 to measure what a bigger model costs live.")
-    var size: Int?
-
-    @Option(help: "With --size: channel_base.")
-    var channelBase = 8192
-
-    @Option(help: "With --size: channel_max.")
-    var channelMax = 512
+    @OptionGroup(title: "Another shape (with --output): an untrained model of that shape, to measure what a bigger model costs live")
+    var shape: ModelShapeOption
 
     func run() throws {
         try reportingErrors {
-            if let size {
-                guard let output else { throw UsageError("--size writes a model file: give --output") }
-                let shape = GeneratorArchitecture(imgResolution: size, channelBase: channelBase, channelMax: channelMax)
+            if let a = try shape.architecture() {
+                guard let output else { throw UsageError("--config and --size write a model file: give --output") }
                 let weights: GeneratorWeights
-                do { weights = try DefaultModel.make(seed: seed, architecture: shape) } catch { throw UsageError("\(error)") }
+                do { weights = try DefaultModel.make(seed: seed, architecture: a) } catch { throw UsageError("\(error)") }
                 try SafeTensorsFile.write(weights, to: output, dtype: .float32)
-                print("wrote \(output): untrained \(size) px (channel_base \(channelBase), channel_max \(channelMax), seed \(seed))")
+                print("wrote \(output): untrained \(a.imgResolution) px (channel_base \(a.channelBase), channel_max \(a.channelMax), seed \(seed))")
                 return
             }
             let weights = try DefaultModel.loadOrCreate(seed: seed)

@@ -17,6 +17,8 @@ import Synthesis
 public final class Engine {
     public let configuration: EngineConfiguration
     public let generator: Generator
+    /// What `--adapt` measured and chose (nil without it).
+    public let adaptation: RenderAdaptation?
     public let producer: FrameProducer
     public let source: AudioSource
     public let control: EngineControl
@@ -45,12 +47,26 @@ public final class Engine {
         let path = try configuration.envelopePath ?? ShippedFiles.locate("Presets/live.envelope")
         envelopePath = path
         let network = try EnvelopeModelFile.load(path: path)
-        generator = try Generator(weights: ModelFile.load(path: configuration.modelPath))
         fps = network.fps
         var setup = DecoderSetup()
         setup.layout = network.layout
         setup.paletteSeeds = DecoderSetup.paletteSeeds(configuration.paletteSeed)
+        var weights = try ModelFile.load(path: configuration.modelPath)
+        if let size = configuration.renderSize {
+            do { weights = try weights.rendered(at: size) } catch { throw UsageError("--render-size: \(error)") }
+            adaptation = nil
+        } else if configuration.adapt {
+            let budget = configuration.frameBudgetMs ?? 1000 / fps * RenderAdaptation.slotShare
+            let chosen = try RenderAdaptation.measure(weights: weights, setup: setup, fps: fps, budgetMs: budget)
+            weights = try weights.rendered(at: chosen.size)
+            adaptation = chosen
+            notices.append(.adapted(chosen))
+        } else {
+            adaptation = nil
+        }
+        generator = try Generator(weights: weights)
         let decoder = try setup.makeDecoder(generator: generator, fps: fps)
+        if let adaptation { decoder.drivenNoiseLayers = adaptation.drivenNoiseLayers }
         source = try Self.openAudio(configuration.audio, notices: &notices)
         producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps,
                                      networkName: (path as NSString).lastPathComponent)
@@ -88,6 +104,15 @@ public final class Engine {
         control.envelopePath = path
         if let jack = source as? JACKSource { control.audioHealth = { (jack.input.stats.xruns, jack.input.isConnected) } }
         if let preset = configuration.preset { control.recall(preset, morph: 0) }
+    }
+
+    /// An engine dropped without `stop` (a driver that failed half-way) still ends its threads, while
+    /// everything they use is alive.
+    deinit {
+        control.midi?.stop()
+        control.osc?.stop()
+        producer.stop()
+        while !producer.isFinished && producer.thread != nil { usleep(10_000) }
     }
 
     /// Starts the frame producer; `tick` takes it from here.
@@ -251,6 +276,13 @@ public final class Engine {
         let status = source.status
         state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
         state.untrainedModel = generator.untrained
+        let size = generator.architecture.imgResolution
+        if let adaptation, !adaptation.isFull {
+            state.renderLine = adaptation.hudText.uppercased() + (adaptation.overBudget ? " (STILL SLOW)" : "")
+            state.renderLineIsWarning = true
+        } else {
+            state.renderLine = size == generator.modelResolution ? "RENDER \(size) PX" : "RENDER \(size) OF \(generator.modelResolution) PX"
+        }
         state.latencyMs = s.latencyMs; state.behindSeconds = s.behindSeconds
         state.skips = s.skips; state.skippedSeconds = s.skippedSeconds
         return state

@@ -13,6 +13,12 @@ public struct EngineConfiguration: Sendable {
     public var audio: Audio = .file(path: nil, loops: false, throughJACK: true, connect: nil)
     /// The generator (nil: the untrained default model).
     public var modelPath: String?
+    /// Render size: the synthesis network stopped early (nil: the model's resolution, or what `adapt` picks).
+    public var renderSize: Int?
+    /// Measure this machine at start and give up picture (still fine noise, then a smaller render size)
+    /// until a frame fits `frameBudgetMs` (nil: 80 % of a frame's slot). Ignored with `renderSize`.
+    public var adapt = false
+    public var frameBudgetMs: Double?
     /// The envelope network (nil: the shipped Presets/live.envelope).
     public var envelopePath: String?
     public var paletteSeed: UInt64 = 1

@@ -26,6 +26,8 @@ public enum EngineEvent: Sendable {
     case learnCancelled
     /// A controller's outcome worth a line: malformed input, nothing to reload, no MIDI input.
     case controller(String)
+    /// `--adapt` measured this machine at start and chose what to render (every frame fits, or what it gave up).
+    case adapted(RenderAdaptation)
     /// The analysis fell too far behind and skipped to the newest audio.
     case fellBehind(skips: Int, skippedSeconds: Double)
     case screenshot(path: String)
@@ -60,6 +62,7 @@ public enum EngineEvent: Sendable {
         case .reloadRefused(let file, let reason): return "\(file) not reloaded, the previous one stays active: \(reason)"
         case .fellBehind(let skips, let seconds):
             return String(format: "behind the music: skipped to the newest audio (%d times, %.1f s in all); the picture degrades, the timing does not", skips, seconds)
+        case .adapted(let a): return a.text
         case .screenshot(let path): return "screenshot \(path)"
         case .quitRequested: return "quit"
         }
@@ -93,6 +96,7 @@ public enum EngineEvent: Sendable {
         case .reloaded(let file, let detail): return ("reloaded", ["file": file, "detail": detail])
         case .reloadRefused(let file, let reason): return ("reload_refused", ["file": file, "reason": reason])
         case .fellBehind(let skips, let seconds): return ("fell_behind", ["skips": skips, "skipped_seconds": seconds])
+        case .adapted(let a): return ("adapted", a.json)
         case .screenshot(let path): return ("screenshot", ["path": path])
         case .quitRequested: return ("quit_requested", [:])
         }

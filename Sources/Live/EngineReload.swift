@@ -44,12 +44,18 @@ extension EngineControl {
         guard !modelLoading else { return say("model: a reload is already under way") }
         modelLoading = true
         say("model: reloading \((path as NSString).lastPathComponent)…")
-        let running = generator.architecture, seeds = producer.paletteSeeds, size = producer.paletteSize
+        let running = generator.architecture, runningModel = generator.modelResolution
+        let seeds = producer.paletteSeeds, size = producer.paletteSize
         let result = modelLoad
         Thread.detachNewThread {
             ThreadPriority.yieldToAudio()
             let outcome = Result<FrameProducer.ModelChange, Error>(catching: {
-                let fresh = try Generator(weights: try GeneratorCheckpoint.load(path: path).weights)
+                var weights = try GeneratorCheckpoint.load(path: path).weights
+                // A model rendered smaller (--render-size, --adapt) is reloaded at the same size.
+                if weights.architecture.imgResolution == runningModel && running.imgResolution < runningModel {
+                    weights = try weights.rendered(at: running.imgResolution)
+                }
+                let fresh = try Generator(weights: weights)
                 guard fresh.architecture == running else {
                     throw UsageError("\(fresh.label) has another architecture (\(fresh.architecture.imgResolution) px) than the running model (\(running.imgResolution) px): restart with --model to switch")
                 }

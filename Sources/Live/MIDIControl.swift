@@ -64,8 +64,10 @@ public final class MIDIControl: @unchecked Sendable {
     /// Adds a byte source (JACK's `midi_in`, ALSA) polled by the control thread.
     public func add(source: @escaping ByteSource) { sources.append(source) }
 
+    /// The control thread holds the controller until `stop()` ends it (an unowned reference would be
+    /// read while a dropped controller deinitialises: a crash). Owners call `stop()`; the engine does.
     public func start() {
-        let t = Thread { [unowned self] in
+        let t = Thread { [self] in
             while !self.stopFlag.load(ordering: .acquiring) {
                 self.pollOnce()
                 usleep(1_000)

@@ -10,6 +10,9 @@ public final class Generator {
     public let architecture: GeneratorArchitecture
     public let label: String
     public let untrained: Bool
+    /// The model's own resolution: more than `architecture.imgResolution` when it renders smaller
+    /// (`--render-size`; the architecture is then that of the blocks that run).
+    public let modelResolution: Int
     /// 4, 8, …, R, kept so that the frame loop never builds the array again.
     let resolutions: [Int]
 
@@ -36,6 +39,7 @@ public final class Generator {
             }
         }
         architecture = a; label = weights.label; untrained = weights.untrained
+        modelResolution = weights.modelResolution
         resolutions = a.blockResolutions
         numWs = a.numWs
         imageCount = a.imgChannels * a.imgResolution * a.imgResolution

@@ -120,9 +120,13 @@ public struct GeneratorWeights: Sendable {
     public var label: String
     /// True for the seeded random default model: the HUD and docs must say it is untrained.
     public var untrained: Bool
+    /// The resolution of the model these weights came from: more than `architecture.imgResolution` when
+    /// it renders at a smaller size (`rendered(at:)`).
+    public var modelResolution: Int
 
     public init(architecture: GeneratorArchitecture, tensors: [String: Tensor], label: String, untrained: Bool = false) {
         self.architecture = architecture; self.tensors = tensors; self.label = label; self.untrained = untrained
+        modelResolution = architecture.imgResolution
     }
 
     /// Every expected tensor is present with the expected shape, all values finite; nothing extra.

@@ -16,7 +16,15 @@ enum CLI {
     struct Result { let status: Int32; let stdout: String; let stderr: String; let data: Data }
 
     static func run(_ args: [String], environment: [String: String]? = nil) throws -> Result {
-        try runProgram(binary, args, environment: environment)
+        try runProgram(binary, liveAsIs(args), environment: environment)
+    }
+
+    /// `live` measures the machine at start and may render smaller on a slow one (--adapt, its default):
+    /// tests that look at the picture want the model's own size on every machine, so they run it with
+    /// --no-adapt unless they test adapting (they pass --frame-budget or --render-size).
+    static func liveAsIs(_ args: [String]) -> [String] {
+        guard args.first == "live", !args.contains(where: { ["--no-adapt", "--frame-budget", "--render-size"].contains($0) }) else { return args }
+        return args + ["--no-adapt"]
     }
 
     /// Any program, with both output streams collected, to its exit. A program still running after

@@ -92,7 +92,7 @@ final class LiveRecordingTests: CLIWorkspaceTestCase {
         let mkv = folder + "/full.mkv"
         let made = try CLI.run(["model", "init"], environment: environment)
         XCTAssertEqual(made.status, 0, made.stderr)
-        let engine = try RunningEngine(launch: ["/bin/bash", "-c", "ulimit -f 150; exec \"$0\" live --json --headless --seconds 900 --osc-port 0 --record \"$1\"",
+        let engine = try RunningEngine(launch: ["/bin/bash", "-c", "ulimit -f 150; exec \"$0\" live --json --headless --no-adapt --seconds 900 --osc-port 0 --record \"$1\"",
                                                 CLI.binary, mkv], environment: environment)
         try engine.child.waitForEvent("recording_stopped", timeout: 240) { $0["event"] as? String == "recording_stopped" }
         try engine.waitForFrames(30)                         // and the engine kept rendering

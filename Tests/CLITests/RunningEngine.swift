@@ -20,7 +20,7 @@ final class RunningEngine {
     /// subscription's first status report arrives.
     convenience init(_ arguments: [String], environment: [String: String]) throws {
         let backstop = arguments.contains("--seconds") ? [] : ["--seconds", "900"]
-        try self.init(launch: [CLI.binary, "live", "--json"] + backstop + arguments, environment: environment)
+        try self.init(launch: [CLI.binary] + CLI.liveAsIs(["live", "--json"] + backstop + arguments), environment: environment)
     }
 
     /// The same for any command line that ends up as `latentvj live --json …` (a shell that sets a limit

@@ -124,6 +124,34 @@ final class DecoderTests: TimeLimitedTestCase {
         }
     }
 
+    /// The same layout on a 32 px model rendered at 16 px: the 32 px envelopes drive nothing while it
+    /// renders smaller, which is no mismatch.
+    func testDecoderTakesAModelRenderedSmallerThanItsDrivenResolutions() throws {
+        let a = GeneratorArchitecture(zDim: 16, wDim: 16, imgResolution: 32, channelBase: 64, channelMax: 16, mappingLayers: 2)
+        let small = try Generator(weights: DefaultModel.make(seed: 1, architecture: a).rendered(at: 16))
+        let palette = Palette(generator: small, size: 3, seed: 1)
+        let noise = NoiseBank(resolutions: small.noiseLayers.map(\.resolution), seed: 1, periodFrames: 96)
+        let d = try ParameterFreeDecoder(generator: small, palette: palette, noise: noise, fps: 24)
+        XCTAssertEqual(d.numWs, 6)
+    }
+
+    /// `--adapt`'s first economy: the noise layers after `drivenNoiseLayers` keep their first map; the
+    /// others move with musical time.
+    func testStilledNoiseLayersKeepTheirFirstMap() {
+        let d = SynthesisFixtures.decoder()
+        let n = g.noiseLayers.count
+        d.drivenNoiseLayers = n - 2
+        var ws = [Float](repeating: 0, count: g.numWs * g.architecture.wDim)
+        let e = [Double](repeating: 0.3, count: 17)
+        func maps() -> [[Float]] { (0..<n).map { i in Array(UnsafeBufferPointer(start: g.noiseMap(layer: i), count: g.noiseLayers[i].resolution * g.noiseLayers[i].resolution)) } }
+        e.withUnsafeBufferPointer { d.decode($0.baseAddress!, time: 0, ws: &ws) }
+        let first = maps()
+        e.withUnsafeBufferPointer { d.decode($0.baseAddress!, time: 7, ws: &ws) }
+        let later = maps()
+        for i in 0..<(n - 2) { XCTAssertNotEqual(first[i], later[i], "layer \(i) is driven") }
+        for i in (n - 2)..<n { XCTAssertEqual(first[i], later[i], "layer \(i) stands still") }
+    }
+
     func testDecodeAllocatesNothing() {
         let d = SynthesisFixtures.decoder()
         d.gains.loopBars = 4

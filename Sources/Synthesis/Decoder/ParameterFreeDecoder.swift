@@ -57,11 +57,18 @@ public final class ParameterFreeDecoder {
     private let centreWeights: UnsafeMutablePointer<Double>
     private let w: UnsafeMutablePointer<Float>
     private var started = false, centreStarted = false
+    /// Noise layers (in the generator's order, coarse first) whose maps are written every frame; the ones
+    /// after them keep the map of their first frame (a still grain: `--adapt`'s first economy).
+    public var drivenNoiseLayers: Int
+    private let noiseWritten: UnsafeMutablePointer<Bool>
 
     public init(generator: Generator, layout: DecoderLayout = .standard, palette: Palette, noise: NoiseBank, fps: Double,
                 centre: Centre = .running(seconds: 8)) throws {
         let resolutions = generator.noiseLayers.map(\.resolution)
-        let missing = layout.drivenResolutions.filter { !resolutions.contains($0) }
+        // A model rendered smaller (`--render-size`) lacks the layers above its size: their envelopes drive
+        // nothing while it renders there. Any other missing resolution is a decoder made for another model.
+        let stopped = generator.architecture.imgResolution, model = generator.modelResolution
+        let missing = layout.drivenResolutions.filter { !resolutions.contains($0) && !($0 > stopped && $0 <= model) }
         guard missing.isEmpty else {
             throw DecoderError("the decoder drives noise at \(missing.map(String.init).joined(separator: ", ")) px, which \(generator.label) does not have")
         }
@@ -90,10 +97,12 @@ public final class ParameterFreeDecoder {
         weights = .allocate(capacity: 3 * layout.paletteSize); weights.initialize(repeating: 0, count: 3 * layout.paletteSize)
         centreWeights = .allocate(capacity: 3 * layout.paletteSize); centreWeights.initialize(repeating: 0, count: 3 * layout.paletteSize)
         w = .allocate(capacity: wDim)
+        drivenNoiseLayers = resolutions.count
+        noiseWritten = .allocate(capacity: max(1, resolutions.count)); noiseWritten.initialize(repeating: false, count: max(1, resolutions.count))
         installFixedCentre()
     }
 
-    deinit { wAverage.deallocate(); smoothed.deallocate(); weights.deallocate(); centreWeights.deallocate(); w.deallocate() }
+    deinit { wAverage.deallocate(); smoothed.deallocate(); weights.deallocate(); centreWeights.deallocate(); w.deallocate(); noiseWritten.deallocate() }
 
     /// The generator took over another model's weights: truncation now centres on its w average.
     public func generatorWeightsChanged() { generator.copyWAverage(into: wAverage) }
@@ -195,6 +204,8 @@ public final class ParameterFreeDecoder {
     private func writeNoise(time: Double) {
         let intensity = gains.intensity
         for (i, layer) in noise.layers.enumerated() {
+            if i >= drivenNoiseLayers && noiseWritten[i] { continue }
+            noiseWritten[i] = true
             let map = generator.noiseMap(layer: i)
             noise.fill(layer: i, frame: time, into: map)
             let scale = gains.noiseSigma[sigmaIndex[i]]
