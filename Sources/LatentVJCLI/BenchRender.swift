@@ -25,6 +25,9 @@ struct BenchRender: ParsableCommand {
     @Option(help: "With every size: the frame rate a size must hold to count as live (the table's last column).")
     var targetFps = 30.0
 
+    @Option(help: "With every size: also write a contact sheet PNG (rows: random latents; columns: the full image, then each smaller render size).")
+    var contactSheet: String?
+
     @Flag(help: "Print JSON (schema in Docs/benchmarks.md).")
     var json = false
 
@@ -52,17 +55,21 @@ struct BenchRender: ParsableCommand {
             }
             // Every render size, largest first: what the model costs when it stops early.
             var sizes = [[String: Any]]()
-            if allSizes || shape.config != nil || shape.size != nil {
+            if allSizes || shape.config != nil || shape.size != nil || contactSheet != nil {
                 let progress = Progress("timing every render size", total: Double(full.architecture.renderSizes.count), enabled: !json)
+                let quality = try RenderSizeQuality(full: full)
                 for (i, n) in full.architecture.renderSizes.enumerated() {
                     let g = n == size ? generator : try Generator(weights: full.rendered(at: n))
                     let t = n == size ? timing : Self.time(g, frames: frames, profile: false)
                     let gflop = g.architecture.synthesisFLOPs().reduce(0, +) / 1e9
+                    let q = quality.compare(g)
                     sizes.append(["size": n, "ms_per_frame_median": t.median, "ms_per_frame_p99": t.p99, "fps": 1000 / t.median,
-                                  "gflop_per_frame": gflop, "holds_target": 1000 / t.median >= targetFps])
+                                  "gflop_per_frame": gflop, "holds_target": 1000 / t.median >= targetFps,
+                                  "psnr_db": q.psnr.isFinite ? q.psnr : NSNull(), "ssim": q.ssim])
                     progress.update(Double(i + 1))
                 }
                 progress.finish()
+                if let contactSheet { try quality.writeContactSheet(to: contactSheet) }
             }
             let result: [String: Any] = [
                 "model": generator.label, "untrained": generator.untrained, "resolution": a.imgResolution,
@@ -88,12 +95,14 @@ struct BenchRender: ParsableCommand {
             }
             if !sizes.isEmpty {
                 print(String(format: "every render size (synthesis stopped early; live at %.0f fps needs %.1f ms):", targetFps, 1000 / targetFps))
-                print("  size    GFLOP   ms median   ms p99     fps   live")
+                print("  size    GFLOP   ms median   ms p99     fps   live   PSNR dB   SSIM  (against the full image downscaled to the size)")
                 for row in sizes {
-                    print(String(format: "  %4d  %7.2f  %10.2f  %7.2f  %6.1f   %@", row["size"] as! Int, row["gflop_per_frame"] as! Double,
+                    let psnr = (row["psnr_db"] as? Double).map { String(format: "%7.2f", $0) } ?? "      -"
+                    print(String(format: "  %4d  %7.2f  %10.2f  %7.2f  %6.1f   %@   %@  %6.3f", row["size"] as! Int, row["gflop_per_frame"] as! Double,
                                  row["ms_per_frame_median"] as! Double, row["ms_per_frame_p99"] as! Double, row["fps"] as! Double,
-                                 (row["holds_target"] as! Bool ? "yes" : "no") as NSString))
+                                 (row["holds_target"] as! Bool ? "yes" : "no ") as NSString, psnr as NSString, row["ssim"] as! Double))
                 }
+                if let contactSheet { print("contact sheet: \(contactSheet)") }
             }
         }
     }
