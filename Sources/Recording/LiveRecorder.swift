@@ -268,6 +268,11 @@ public final class LiveRecorder: FrameSink, @unchecked Sendable {
     }
 
     private func encoderGone(_ what: String) -> String {
+        // A broken pipe means ffmpeg closed its input and is on its way out: give it a moment to exit, so
+        // the reason it gives (a full disk) is read, not only the pipe's error (seen in CI: EPIPE came
+        // before ffmpeg had been reaped).
+        let deadline = Self.now() + 2
+        while process.isRunning && Self.now() < deadline { usleep(5_000) }
         if !process.isRunning {
             process.waitUntilExit()
             let message = lastError()
@@ -282,7 +287,9 @@ public final class LiveRecorder: FrameSink, @unchecked Sendable {
             }
             return "ffmpeg stopped (\(process.terminationStatus)): \(message)"
         }
-        return "writing \(what) to ffmpeg failed: \(String(cString: strerror(errno)))"
+        let error = String(cString: strerror(errno))
+        if let reason = outOfSpace() { return "disk full or file size limit reached: \(reason)" }
+        return "writing \(what) to ffmpeg failed: \(error)"
     }
 
     /// Whether the file has reached the file-size limit ffmpeg inherited, or its disk is (all but) full.
