@@ -115,6 +115,15 @@ public final class Engine {
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
     }
 
+    /// The HUD's render line: fixed once the model is chosen, so made once, not every frame.
+    private lazy var renderLine: (text: String, warning: Bool) = {
+        let size = generator.architecture.imgResolution
+        if let adaptation, !adaptation.isFull {
+            return (adaptation.hudText.uppercased() + (adaptation.overBudget ? " (STILL SLOW)" : ""), true)
+        }
+        return (size == generator.modelResolution ? "RENDER \(size) PX" : "RENDER \(size) OF \(generator.modelResolution) PX", false)
+    }()
+
     /// Starts the frame producer; `tick` takes it from here.
     public func start() { producer.start() }
 
@@ -276,13 +285,7 @@ public final class Engine {
         let status = source.status
         state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
         state.untrainedModel = generator.untrained
-        let size = generator.architecture.imgResolution
-        if let adaptation, !adaptation.isFull {
-            state.renderLine = adaptation.hudText.uppercased() + (adaptation.overBudget ? " (STILL SLOW)" : "")
-            state.renderLineIsWarning = true
-        } else {
-            state.renderLine = size == generator.modelResolution ? "RENDER \(size) PX" : "RENDER \(size) OF \(generator.modelResolution) PX"
-        }
+        state.renderLine = renderLine.text; state.renderLineIsWarning = renderLine.warning
         state.latencyMs = s.latencyMs; state.behindSeconds = s.behindSeconds
         state.skips = s.skips; state.skippedSeconds = s.skippedSeconds
         return state

@@ -92,11 +92,10 @@ public struct RenderAdaptation: Sendable, Equatable {
     public static func measure(weights: GeneratorWeights, setup: DecoderSetup, fps: Double, budgetMs: Double,
                                frames: Int = 5) throws -> RenderAdaptation {
         let a = weights.architecture
-        func layers(at size: Int) -> [(name: String, resolution: Int)] {
-            (try? a.rendered(at: size)).map { GeneratorArchitecture.noiseResolutions($0) } ?? []
-        }
-        let finest = layers(at: a.imgResolution).filter { $0.resolution == a.imgResolution }.count
-        return try choose(sizes: a.renderSizes, budgetMs: budgetMs, noiseLayers: { layers(at: $0).count }, finestLayers: finest) { size, still in
+        // One noise layer in the 4 px block, two in every block after it (conv0 and conv1).
+        func noiseLayers(at size: Int) -> Int { 2 * (size.trailingZeroBitCount - 2) + 1 }
+        let finest = a.imgResolution > 4 ? 2 : 1
+        return try choose(sizes: a.renderSizes, budgetMs: budgetMs, noiseLayers: noiseLayers, finestLayers: finest) { size, still in
             let generator = try Generator(weights: weights.rendered(at: size))
             let decoder = try setup.makeDecoder(generator: generator, fps: fps)
             if still { decoder.drivenNoiseLayers = generator.noiseLayers.count - finest }
@@ -110,12 +109,5 @@ public struct RenderAdaptation: Sendable, Equatable {
             }
             return Statistics.percentile(times, 0.5)
         }
-    }
-}
-
-extension GeneratorArchitecture {
-    /// The conv layers that take noise, with their resolutions, as the generator lists them.
-    static func noiseResolutions(_ a: GeneratorArchitecture) -> [(name: String, resolution: Int)] {
-        a.blockResolutions.flatMap { r in (r > 4 ? ["conv0", "conv1"] : ["conv1"]).map { (name: "synthesis.b\(r).\($0)", resolution: r) } }
     }
 }
