@@ -34,6 +34,9 @@ let package = Package(
         system("CSDL2", "sdl2", apt: "libsdl2-dev"),
         system("COpenBLAS", "openblas", apt: "libopenblas-dev"),
         system("CPNG", "libpng", apt: "libpng-dev"),
+        system("CGStreamer", "gstreamer-app-1.0", apt: "libgstreamer-plugins-base1.0-dev"),
+        // NDI's sender, declared from its public documentation and loaded at run time (nothing to link).
+        .systemLibrary(name: "CNDI"),
         // glibc's allocator knobs (part of libc: nothing to install or link).
         .systemLibrary(name: "CMalloc"),
         // ThreadSanitizer's annotations as weak references (nothing to install or link).
@@ -67,13 +70,16 @@ let package = Package(
         // Display: the SDL2 window.
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
+        // Outputs into the VJ's rig: NDI, v4l2loopback, shared memory, SRT, RTP, any GStreamer sink.
+        .target(name: "Outputs", dependencies: ["Basics", "AudioIn", "Imaging", "CGStreamer", "CNDI"]),
+
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Display", "Imaging", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles", "Outputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"
@@ -92,7 +98,7 @@ let package = Package(
         .testTarget(name: "AudioInTests", dependencies: ["TestSupport", "AudioIn", "Basics", "AllocationCounter"]),
         .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging", "AllocationCounter"]),
         .testTarget(name: "VideoFeaturesTests", dependencies: ["TestSupport", "VideoFeatures", "Features", "Basics", "AllocationCounter"]),
         .testTarget(name: "CorrelationTests", dependencies: ["TestSupport", "Correlation", "Features", "Basics", "LinearAlgebra"],
                     resources: [.copy("Fixtures")]),
@@ -103,6 +109,7 @@ let package = Package(
         .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["TestSupport", "FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Basics", "AllocationCounter"]),
+        .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Imaging", "Basics", "AllocationCounter"]),
         .testTarget(name: "DisplayTests", dependencies: ["TestSupport", "Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

@@ -6,6 +6,11 @@ set -euo pipefail
 packages=(
   # C libraries, one per system-library target
   libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev pkg-config
+  # outputs into the rig (Sources/Outputs): GStreamer and the plugins for shared memory, RTP, SRT,
+  # v4l2loopback and H.264; gst-launch-1.0 and avdec_h264 are the tests' receivers; iproute2 makes the
+  # NDI test's private network namespace
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools iproute2
   # programs the engine and its tests drive
   ffmpeg jackd2 liblo-tools xvfb xdotool
   # objdump, for the test that reads the JACK callbacks' machine code
@@ -22,6 +27,11 @@ done
 # python-osc: a second, independent OSC implementation the control tests talk to the engine with.
 python3 -c "import pythonosc" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check python-osc 2>/dev/null \
   || echo "setup: python-osc could not be installed; the tests that use it will say so and skip that part" >&2
+
+# ndi-python: an NDI receiver and the NDI runtime (libndi.so.6) for the NDI output's test; LatentVJ
+# ships no NDI code and loads the runtime at run time.
+python3 -c "import NDIlib" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check ndi-python 2>/dev/null \
+  || echo "setup: ndi-python could not be installed; the NDI output's test will say so and skip" >&2
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

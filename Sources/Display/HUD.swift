@@ -20,7 +20,7 @@ public enum HUD {
     public struct Layout: Equatable, Sendable {
         /// Integer scale of the 5×7 font.
         public let scale: Int
-        /// Top left: fps and frame time, timing, render size, preset, audio status.
+        /// Top left: fps and frame time, timing, render size, preset, audio status (and the outputs, when there are any).
         public let status: Rect
         /// Under the status panel: "untrained demo model", only when that is what runs.
         public let untrainedBanner: Rect
@@ -38,11 +38,12 @@ public enum HUD {
     /// The font scale for a window: 1 up to about 960×720, growing by one step per 480×360.
     public static func fontScale(width: Int, height: Int) -> Int { max(1, min(6, min(width / 480, height / 360))) }
 
-    public static func layout(width: Int, height: Int) -> Layout {
+    /// `outputsLine`: the status panel has a seventh line, for the outputs into the rig.
+    public static func layout(width: Int, height: Int, outputsLine: Bool = false) -> Layout {
         let s = fontScale(width: width, height: height)
         let margin = 6 * s, pad = 4 * s, line = 10 * s, char = BitmapFont.advance * s
         let textHeight = { (lines: Int) in lines * line - 3 * s }
-        let status = Rect(x: margin, y: margin, width: 42 * char + 2 * pad, height: textHeight(6) + 2 * pad)
+        let status = Rect(x: margin, y: margin, width: 42 * char + 2 * pad, height: textHeight(outputsLine ? 7 : 6) + 2 * pad)
         let banner = Rect(x: margin, y: status.maxY + 3 * s, width: status.width, height: 14 * s + 2 * pad)
         let recordingWidth = 32 * char + 2 * pad
         let recording = Rect(x: width - margin - recordingWidth, y: margin, width: recordingWidth, height: textHeight(2) + 2 * pad)
@@ -67,7 +68,7 @@ public enum HUD {
 
     /// Draws `state` over `raster` (normally cleared to transparent first).
     public static func draw(_ state: HUDState, into raster: inout Raster) {
-        let l = layout(width: raster.width, height: raster.height), s = l.scale
+        let l = layout(width: raster.width, height: raster.height, outputsLine: !state.outputsLine.isEmpty), s = l.scale
         let pad = 4 * s, line = 10 * s
         func write(_ string: String, _ x: Int, _ y: Int, _ color: Color = text, scale: Int? = nil) {
             BitmapFont.draw(printable(string), x: x, y: y, color: color, scale: scale ?? s, into: &raster)
@@ -92,6 +93,7 @@ public enum HUD {
             write(part, l.status.x + pad, y, state.audioStatusIsWarning ? warning : dim)
             y += line
         }
+        if !state.outputsLine.isEmpty { write(state.outputsLine, l.status.x + pad, l.status.y + pad + 6 * line, state.outputsLineIsWarning ? warning : dim) }
         if state.untrainedModel {
             paint(l.untrainedBanner, bannerAmber, into: &raster)
             write("UNTRAINED DEMO MODEL", l.untrainedBanner.x + pad, l.untrainedBanner.y + pad, .black, scale: 2 * s)

@@ -39,6 +39,9 @@ public struct HUDState: Equatable, Sendable {
     /// What is rendered and at which size: "RENDER 128 PX", or what `--adapt` gave up ("RENDER 64 OF 256 PX (ADAPT)").
     public var renderLine: String = ""
     public var renderLineIsWarning = false
+    /// The outputs into the rig, such as "OUT SHM 1520 · SRT RETRYING" (empty: no outputs, no line).
+    public var outputsLine: String = ""
+    public var outputsLineIsWarning = false
     public var latencyMs: Double = 0
     public var behindSeconds: Double = 0
     public var skips: Int = 0

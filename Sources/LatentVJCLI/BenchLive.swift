@@ -28,6 +28,8 @@ struct BenchLive: ParsableCommand {
 
     @OptionGroup var model: ModelOption
 
+    @OptionGroup var output: OutputOptions
+
     @Flag(help: "Measure this machine at start as `live` does, and run what it chooses (printed).")
     var adapt = false
 
@@ -51,6 +53,7 @@ struct BenchLive: ParsableCommand {
             let recordPath = FileManager.default.temporaryDirectory.appendingPathComponent("latentvj-bench-\(getpid()).mkv").path
             c.recordPath = recordPath
             c.recordAtStart = record
+            try output.apply(to: &c)
             let engine = try Engine(c)
             defer { try? FileManager.default.removeItem(atPath: recordPath); try? FileManager.default.removeItem(atPath: (recordPath as NSString).deletingPathExtension + ".performance.jsonl") }
             let cpuStart = Self.cpuSeconds()
@@ -76,6 +79,9 @@ struct BenchLive: ParsableCommand {
                 "correlation": engine.watch.reading.value.map { $0 as Any } ?? NSNull(),
                 "render_size": engine.generator.architecture.imgResolution, "model_resolution": engine.generator.modelResolution,
                 "adaptation": engine.adaptation.map { $0.json as Any } ?? NSNull(),
+                // What handing a frame to the recorder and the outputs costs the producer (its share of the frame time).
+                "sink_ms_per_frame": s.sinkMs,
+                "outputs": s.outputs.map { ["name": $0.name, "uri": $0.uri, "taken": $0.taken, "sent": $0.sent, "dropped": $0.dropped, "restarts": $0.restarts] },
             ]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
             if let a = engine.adaptation { print(a.text) }
@@ -85,6 +91,10 @@ struct BenchLive: ParsableCommand {
             print(String(format: "frame time p50 %.1f ms, p99 %.1f ms; audio-to-frame latency p50 %.1f ms, p99 %.1f ms", s.frameTimeP50, s.frameTimeP99, s.latencyP50, s.latencyP99))
             print(String(format: "CPU %.2f cores%@%@", cpu / wall, xruns.map { String(format: "; xruns %d", $0) } ?? "",
                          record ? String(format: "; recorded %d frames, %d dropped by the recorder", recorded, recordDropped) : ""))
+            if record || !s.outputs.isEmpty {
+                print(String(format: "handing a frame to the recorder and outputs: %.3f ms on the producer", s.sinkMs)
+                      + s.outputs.map { "; output \($0.name): \($0.sent) sent, \($0.dropped) dropped" }.joined())
+            }
         }
     }
 

@@ -49,6 +49,8 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOption
 
+    @OptionGroup var output: OutputOptions
+
     @Option(help: "Envelope network (default: Presets/live.envelope).")
     var envelope: String?
 
@@ -118,7 +120,7 @@ struct LiveCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             signal(SIGHUP, SIG_IGN)       // a reload asked for while the model loads must not end the engine
-            let engine = try Engine(configuration())
+            let engine = try Engine(try configuration())
             let events = LiveEvents(json: json)
             StopSignals.install()
             let summary = engine.run(shouldStop: { [seconds] t in StopSignals.requested || seconds.map { t >= $0 } ?? false },
@@ -128,7 +130,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     /// The options as the engine's configuration.
-    func configuration() -> EngineConfiguration {
+    func configuration() throws -> EngineConfiguration {
         var c = EngineConfiguration()
         c.audio = jack ? .jackInputs(connect: connect) : .file(path: audio, loops: loop, throughJACK: !noJack, connect: connect)
         c.modelPath = model.model
@@ -149,6 +151,7 @@ struct LiveCommand: ParsableCommand {
         c.screenshot = screenshot
         c.screenshotEvery = screenshotEvery
         c.maxBehindSeconds = maxBehind
+        try output.apply(to: &c)
         return c
     }
 }

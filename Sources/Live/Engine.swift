@@ -4,6 +4,7 @@ import Control
 import Display
 import Foundation
 import Imaging
+import Outputs
 import ModelFiles
 import Recording
 import StyleGAN
@@ -25,6 +26,8 @@ public final class Engine {
     public let recording: RecordingControl
     public let window: LiveWindow?
     public let watch: CorrelationWatch
+    /// The outputs into the rig (`--output`), each its own sink on the producer.
+    public let outputs: EngineOutputs
     public let fps: Double
     /// The envelope network's path.
     public let envelopePath: String
@@ -39,6 +42,7 @@ public final class Engine {
     /// Lines from the OSC server's thread (rate-limited malformed-input reports), taken on the main loop.
     private let fromOtherThreads = Shared<[EngineEvent]>([])
     private var offscreenHUD: Raster?
+    private var lastTick = 0.0
 
     public init(_ configuration: EngineConfiguration) throws {
         self.configuration = configuration
@@ -68,8 +72,10 @@ public final class Engine {
         let decoder = try setup.makeDecoder(generator: generator, fps: fps)
         if let adaptation { decoder.drivenNoiseLayers = adaptation.drivenNoiseLayers }
         source = try Self.openAudio(configuration.audio, notices: &notices)
+        let outputNames = zip(EngineOutputs.names(of: configuration.outputs), configuration.outputs).map { (name: $0, target: $1.uri) }
+        let registry = ParameterBinding.registry(decoder: decoder, features: network.features, outputs: outputNames)
         producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps,
-                                     networkName: (path as NSString).lastPathComponent)
+                                     parameters: ParameterStore(registry: registry), networkName: (path as NSString).lastPathComponent)
         producer.maxBehindSeconds = configuration.maxBehindSeconds
         if let w = configuration.window {
             do { window = try LiveWindow(title: "LatentVJ", width: w.size, height: w.size, display: w.display, fullscreen: w.fullscreen) }
@@ -80,6 +86,7 @@ public final class Engine {
         isFullscreen = configuration.window?.fullscreen ?? false
         if window == nil && configuration.drawsHUDWithoutWindow { offscreenHUD = Raster(width: 720, height: 720) }
         let r = generator.architecture.imgResolution
+        outputs = EngineOutputs(configuration, renderSize: r, fps: fps, producer: producer, notices: &notices)
         recording = RecordingControl(base: configuration.recordPath, producer: producer, width: r, fps: fps, sampleRate: source.sampleRate)
         watch = CorrelationWatch(width: r, height: r, fps: fps)
         let osc = try Self.openOSC(configuration.osc, store: producer.parameters, notices: &notices)
@@ -102,6 +109,7 @@ public final class Engine {
         for group in ["deep", "middle", "shallow"] { store.set("\(group).palette", Double(configuration.paletteSeed)) }
         control.modelPath = configuration.modelPath
         control.envelopePath = path
+        control.outputStatus = { [outputs] in outputs.status }
         if let jack = source as? JACKSource { control.audioHealth = { (jack.input.stats.xruns, jack.input.isConnected) } }
         if let preset = configuration.preset { control.recall(preset, morph: 0) }
     }
@@ -137,6 +145,7 @@ public final class Engine {
     /// and its HUD, screenshots. Returns what happened.
     public func tick(now: Double) -> [EngineEvent] {
         if startedAt == nil { startedAt = now }
+        lastTick = now
         if let jack = source as? JACKSource, let change = jack.keepAlive(now: now) { pending.append(change) }
         // The record toggle is a parameter (R, OSC, MIDI all set it); a failed encoder clears it.
         if (store.value("record") ?? 0 >= 0.5) != recording.isRecording { recording.toggle() }
@@ -153,6 +162,7 @@ public final class Engine {
             reportedSkips = snapshot.skips
             pending.append(.fellBehind(skips: snapshot.skips, skippedSeconds: snapshot.skippedSeconds))
         }
+        pending += outputs.tick(now: now, store: store)
         control.poll(now: now, status: (snapshot.fps, watch.reading.value, snapshot.bpm, recording.isRecording))
         pending += control.takeEvents()
         pending += fromOtherThreads.value.withLock { e in defer { e = [] }; return e }
@@ -239,11 +249,13 @@ public final class Engine {
         control.osc?.stop()
         producer.stop()
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
+        outputs.stop()
         recording.finishAll()
         let s = producer.snapshot, p = producer.frameTimePercentiles(), latency = producer.latencyPercentiles()
         return EngineSummary(frames: s.frames, rows: s.rows, seconds: now - (startedAt ?? 0), frameTimeP50: p.p50, frameTimeP99: p.p99,
                              latencyP50: latency.p50, latencyP99: latency.p99, skips: s.skips, skippedSeconds: s.skippedSeconds,
-                             model: control.modelName == "default" ? generator.label : control.modelName)
+                             model: control.modelName == "default" ? generator.label : control.modelName,
+                             outputs: outputs.summary, sinkMs: s.sinkMs)
     }
 
     /// Events that came with `stop` (recordings finished), for drivers that call `stop` themselves.
@@ -286,6 +298,8 @@ public final class Engine {
         state.audioStatus = status.text; state.audioStatusIsWarning = status.warning
         state.untrainedModel = generator.untrained
         state.renderLine = renderLine.text; state.renderLineIsWarning = renderLine.warning
+        let out = outputs.hudLine(now: lastTick)
+        state.outputsLine = out.text; state.outputsLineIsWarning = out.warning
         state.latencyMs = s.latencyMs; state.behindSeconds = s.behindSeconds
         state.skips = s.skips; state.skippedSeconds = s.skippedSeconds
         return state

@@ -1,4 +1,5 @@
 import Foundation
+import Outputs
 
 /// Everything the live engine is built from, as one value: `latentvj live` fills it from its options,
 /// `bench live` and the tests from theirs, and all of them get the same engine.
@@ -55,6 +56,12 @@ public struct EngineConfiguration: Sendable {
     /// A screenshot at the end, and one every this many seconds of audio (NAME-001.png, …).
     public var screenshot: String?
     public var screenshotEvery: Double?
+    /// Outputs into the rig (`--output`), their size (nil: the render size) and rate (nil: every frame),
+    /// and where the NDI runtime is (nil: NDI_RUNTIME_DIR_V6, then the library path).
+    public var outputs: [OutputTarget] = []
+    public var outputSize: (width: Int, height: Int)?
+    public var outputFPS: Double?
+    public var ndiRuntime: String?
     /// How far the analysis may fall behind before it skips to the newest audio (seconds).
     public var maxBehindSeconds = 0.5
 

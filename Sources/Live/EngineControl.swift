@@ -24,6 +24,8 @@ public final class EngineControl {
     /// The audio side's health for `/lvj/status/engine`: xruns so far and whether the audio server is
     /// connected (the live command reads its JACK source; a file on the internal clock has neither).
     public var audioHealth: () -> (xruns: Int, connected: Bool) = { (0, false) }
+    /// The outputs' rows for `/lvj/status/outputs` (one message each; none without outputs).
+    public var outputStatus: () -> [[OSCValue]] = { [] }
     /// A model being loaded off the main thread for a reload, and its result when done.
     let modelLoad = Shared<Result<FrameProducer.ModelChange, Error>?>(nil)
     var modelLoading = false
@@ -100,6 +102,7 @@ public final class EngineControl {
             osc.broadcast("/lvj/status/engine", [.number(Double(s.frames)), .number(now), .number(Double(audio.xruns)),
                                                  .number(audio.connected ? 1 : 0), .number(Double(s.skips)), .number(s.behindSeconds),
                                                  .number(s.latencyMs), .number(Double(s.rows)), .number(s.audioSeconds)])
+            for row in outputStatus() { osc.broadcast("/lvj/status/outputs", row) }
             osc.broadcast("/lvj/status/control", [.number(Double(osc.acceptedCount)), .number(Double(osc.totalRejected)),
                                                   .number(Double(midi?.messageCount ?? 0)), .number(Double(midi?.garbageCount ?? 0))])
         }

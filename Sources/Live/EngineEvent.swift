@@ -31,6 +31,11 @@ public enum EngineEvent: Sendable {
     /// The analysis fell too far behind and skipped to the newest audio.
     case fellBehind(skips: Int, skippedSeconds: Double)
     case screenshot(path: String)
+    /// An output into the rig opened (sending frames of this size at this rate), could not open or
+    /// stopped (`reason`: what to do; the show goes on, a stopped one is retried), or works again.
+    case outputOpened(name: String, uri: String, width: Int, height: Int, fps: Double)
+    case outputProblem(name: String, uri: String, reason: String)
+    case outputRecovered(name: String)
     /// The window's close button or Esc.
     case quitRequested
 
@@ -65,6 +70,9 @@ public enum EngineEvent: Sendable {
         case .adapted(let a): return a.text
         case .screenshot(let path): return "screenshot \(path)"
         case .quitRequested: return "quit"
+        case .outputOpened(let name, let uri, let w, let h, let fps): return String(format: "output %@: %@ at %dx%d, %.4g fps", name, uri, w, h, fps)
+        case .outputProblem(let name, let uri, let reason): return "output \(name) (\(uri)): \(reason)"
+        case .outputRecovered(let name): return "output \(name) sending again"
         }
     }
 
@@ -99,6 +107,10 @@ public enum EngineEvent: Sendable {
         case .adapted(let a): return ("adapted", a.json)
         case .screenshot(let path): return ("screenshot", ["path": path])
         case .quitRequested: return ("quit_requested", [:])
+        case .outputOpened(let name, let uri, let w, let h, let fps):
+            return ("output_opened", ["name": name, "uri": uri, "width": w, "height": h, "fps": fps])
+        case .outputProblem(let name, let uri, let reason): return ("output_problem", ["name": name, "uri": uri, "reason": reason])
+        case .outputRecovered(let name): return ("output_recovered", ["name": name])
         }
     }
 }
@@ -114,14 +126,25 @@ public struct EngineSummary: Sendable {
     public var skips: Int
     public var skippedSeconds: Double
     public var model: String
+    /// Each output into the rig: frames taken from the producer (at the output's rate), sent, dropped.
+    public struct Output: Sendable {
+        public var name: String, uri: String
+        public var taken: Int, sent: Int, dropped: Int, restarts: Int
+    }
+    public var outputs: [Output] = []
+    /// Time the producer spent handing each frame to the sinks (recorder, outputs), mean ms.
+    public var sinkMs: Double = 0
 
     public var text: String {
         String(format: "%d frames in %.1f s (%.1f fps sustained, state at %.1f rows/s); frame time p50 %.1f ms, p99 %.1f ms; model: %@",
                frames, seconds, Double(frames) / max(seconds, 1e-9), Double(rows) / max(seconds, 1e-9), frameTimeP50, frameTimeP99, model)
+            + outputs.map { "; output \($0.name): \($0.sent) sent, \($0.dropped) dropped" }.joined()
     }
 
     public var json: [String: Any] {
         ["frames": frames, "rows": rows, "seconds": seconds, "frame_time_ms": ["p50": frameTimeP50, "p99": frameTimeP99],
-         "audio_to_frame_ms": ["p50": latencyP50, "p99": latencyP99], "skips": skips, "skipped_seconds": skippedSeconds, "model": model]
+         "audio_to_frame_ms": ["p50": latencyP50, "p99": latencyP99], "skips": skips, "skipped_seconds": skippedSeconds, "model": model,
+         "sink_ms": sinkMs,
+         "outputs": outputs.map { ["name": $0.name, "uri": $0.uri, "taken": $0.taken, "sent": $0.sent, "dropped": $0.dropped, "restarts": $0.restarts] }]
     }
 }

@@ -30,6 +30,8 @@ public struct ProducerStats: Sendable {
     public var behindSeconds = 0.0
     public var skips = 0
     public var skippedSeconds = 0.0
+    /// Time this producer spends handing one frame to its sinks (recorder, outputs), mean ms over the run.
+    public var sinkMs = 0.0
 }
 
 /// The frame producer of the live engine (spec "Threads"): at each frame tick it drains the audio
@@ -100,6 +102,8 @@ public final class FrameProducer: @unchecked Sendable {
     /// changed from the main thread, between frames.
     private let sinks = Lock<[FrameSink]>([])
     private var recording: FrameSink?
+    /// Producer thread: nanoseconds spent in the sinks' `submit`, over all frames.
+    private var sinkNanos: UInt64 = 0
     public func attach(_ sink: FrameSink) { sinks.withLock { $0.append(sink) } }
     public func detach(_ sink: FrameSink) { sinks.withLock { $0.removeAll { $0 === sink } } }
     /// Main thread: the recorder the set goes to (nil: none); it replaces the previous one.
@@ -328,7 +332,9 @@ public final class FrameProducer: @unchecked Sendable {
             renderer.render(into: latest.drawing)
         }
         latest.drawingRow.update(from: row, count: CausalLayout.width)
+        let handing = DispatchTime.now().uptimeNanoseconds
         sinks.withLock { for sink in $0 { sink.submit(frame: latest.drawing, audio: audio, count: n) } }
+        sinkNanos += DispatchTime.now().uptimeNanoseconds - handing
         latest.publish()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         // Audio-to-frame latency: the newest sample in this frame's last feature row, from entering the
@@ -353,6 +359,7 @@ public final class FrameProducer: @unchecked Sendable {
             s.behindSeconds = behind
             s.skips = skips
             s.skippedSeconds = Double(skippedSamples) / extractor.sampleRate
+            s.sinkMs = Double(sinkNanos) / 1e6 / Double(frame + 1)
         }
     }
 

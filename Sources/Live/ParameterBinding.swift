@@ -26,8 +26,9 @@ public struct ParameterBinding {
     let weights: [(parameter: Int, start: Int, count: Int)]
 
     /// The engine's registry for this decoder (its noise scales) and network (its feature groups).
-    public static func registry(decoder: ParameterFreeDecoder, features: [EnvelopeModelFile.FeatureColumn]) -> ParameterRegistry {
-        ParameterRegistry.live(noiseResolutions: decoder.noiseResolutions, featureGroups: features.map(\.name))
+    public static func registry(decoder: ParameterFreeDecoder, features: [EnvelopeModelFile.FeatureColumn],
+                                outputs: [(name: String, target: String)] = []) -> ParameterRegistry {
+        ParameterRegistry.live(noiseResolutions: decoder.noiseResolutions, featureGroups: features.map(\.name), outputs: outputs)
     }
 
     public init(registry: ParameterRegistry, noiseResolutions: [Int], features: [EnvelopeModelFile.FeatureColumn]) {

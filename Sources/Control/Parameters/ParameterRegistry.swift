@@ -28,8 +28,8 @@ public struct ParameterRegistry: Sendable {
     public static let synthesizers = ["gru", "none"]
 
     /// The engine's parameters for a model with these distinct noise resolutions and an envelope
-    /// network reading these feature groups.
-    public static func live(noiseResolutions: [Int], featureGroups: [String]) -> ParameterRegistry {
+    /// network reading these feature groups, sending to these outputs (their names and what they are).
+    public static func live(noiseResolutions: [Int], featureGroups: [String], outputs: [(name: String, target: String)] = []) -> ParameterRegistry {
         var p: [Parameter] = []
         for g in groups {
             p.append(Parameter("\(g).amplitude", .continuous, range: 0...3, default: 1,
@@ -67,6 +67,9 @@ public struct ParameterRegistry: Sendable {
             Parameter("control.smoothing", .continuous, range: 0...2, default: 0.05, unit: "s",
                       "Ramp time for controller moves on continuous parameters (no zipper steps)."),
         ]
+        for o in outputs {
+            p.append(Parameter("output.\(o.name)", .toggle, default: 1, role: .stage, "Sends the picture to the output \(o.target) (0: that output takes no frames)."))
+        }
         return ParameterRegistry(p)
     }
 

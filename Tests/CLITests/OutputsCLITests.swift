@@ -1,0 +1,172 @@
+import Control
+import Foundation
+import TestSupport
+import XCTest
+
+/// `latentvj live --output …` against real receivers: what each receives is what the engine rendered,
+/// frame by frame, compared by mean colour with the recording of the same run; several outputs run at
+/// once beside a recording without dropping a frame; a missing runtime or device leaves the show running.
+final class OutputsCLITests: CLIWorkspaceTestCase {
+    typealias Colour = (Double, Double, Double)
+
+    typealias Receiver = GStreamerReceiver
+
+    /// The recording's frames, decoded, as mean colours.
+    func recordingMeans(_ mkv: String, size: Int) throws -> [Colour] {
+        let raw = folder + "/recording.rgb"
+        let decode = try CLI.runProgram("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", mkv, "-f", "rawvideo", "-pix_fmt", "rgb24", raw])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        return GStreamerReceiver.means(file: raw, frameBytes: size * size * 3, channels: 3)
+    }
+
+    static func distance(_ a: Colour, _ b: Colour) -> Double { max(abs(a.0 - b.0), abs(a.1 - b.1), abs(a.2 - b.2)) }
+
+    /// Matches each received frame to a frame of the recording, in order (the recording also holds frames
+    /// repeated for ticks the renderer missed, which no output was sent): the monotone alignment with the
+    /// least total colour distance. Returns each received frame's distance to its match.
+    static func align(_ received: [Colour], to recording: [Colour]) -> [Double] {
+        let m = received.count, n = recording.count
+        guard m > 0, n >= m else { return [] }
+        var cost = [[Double]](repeating: [Double](repeating: .infinity, count: n), count: m)
+        var from = [[Int]](repeating: [Int](repeating: -1, count: n), count: m)
+        for j in 0..<n { cost[0][j] = distance(received[0], recording[j]) }
+        for i in 1..<m {
+            var best = Double.infinity, bestAt = -1
+            for j in 1..<n {
+                if cost[i - 1][j - 1] < best { best = cost[i - 1][j - 1]; bestAt = j - 1 }
+                cost[i][j] = best + distance(received[i], recording[j]); from[i][j] = bestAt
+            }
+        }
+        var j = (0..<n).min { cost[m - 1][$0] < cost[m - 1][$1] }!
+        var distances = [Double](repeating: 0, count: m)
+        for i in stride(from: m - 1, through: 0, by: -1) {
+            distances[i] = distance(received[i], recording[j])
+            j = from[i][j]
+        }
+        return distances
+    }
+
+    static func percentile(_ v: [Double], _ p: Double) -> Double {
+        let s = v.sorted()
+        return s.isEmpty ? .infinity : s[min(s.count - 1, Int(Double(s.count - 1) * p))]
+    }
+
+    /// Each sequence less its own average colour: the recorder's YUV 4:2:0 conversion shifts a saturated
+    /// picture's mean by a level or two, the same for every frame; what is compared is how it moves.
+    static func centred(_ v: [Colour]) -> [Colour] {
+        let n = Double(max(1, v.count))
+        let m = v.reduce((0.0, 0.0, 0.0)) { ($0.0 + $1.0 / n, $0.1 + $1.1 / n, $0.2 + $1.2 / n) }
+        return v.map { ($0.0 - m.0, $0.1 - m.1, $0.2 - m.2) }
+    }
+
+    /// Received frames match the recording frame by frame; the match means something because the
+    /// picture changes more between frames a second apart than a received frame differs from its match.
+    func assertMatches(_ receivedFrames: [Colour], _ recordingFrames: [Colour], tolerance: Double, _ what: String) {
+        XCTAssertGreaterThanOrEqual(receivedFrames.count, 20, "\(what): frames received")
+        // The recording's stretch that the receiver saw: from its first frame to its last.
+        let received = Self.centred(receivedFrames), recording = Self.centred(recordingFrames)
+        let d = Self.align(received, to: recording)
+        let median = Self.percentile(d, 0.5), p95 = Self.percentile(d, 0.95)
+        let change = Self.percentile((0..<max(0, recording.count - 30)).map { Self.distance(recording[$0], recording[$0 + 30]) }, 0.5)
+        print("\(what): \(received.count) frames, aligned to \(recording.count) recorded; distance median \(median), p95 \(p95); picture change a second apart \(change)")
+        XCTAssertLessThanOrEqual(p95, tolerance, "\(what): 95 % of received frames within \(tolerance) levels of their recorded frame (median \(median))")
+        XCTAssertGreaterThan(change, 3 * median, "\(what): the picture changes (median \(change) levels a second apart) far more than a received frame differs from its match (\(median))")
+    }
+
+    func statusRow(_ engine: RunningEngine, _ name: String) -> [OSCValue]? {
+        engine.messages.last { $0.path == "/lvj/status/outputs" && $0.arguments.first == .text(name) }?.arguments
+    }
+
+    func sent(_ row: [OSCValue]?) -> Int { if let row, row.count > 4, case .number(let n) = row[4] { return Int(n) }; return -1 }
+
+    func testSeveralOutputsBesideARecordingCarryWhatWasRendered() throws {
+        let mkv = folder + "/set.mkv", socket = folder + "/out.shm"
+        let rtpPort = Int.random(in: 20_000...30_000), srtPort = Int.random(in: 30_001...40_000)
+        let rtp = try Receiver("udpsrc port=\(rtpPort) caps=application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
+                               frameBytes: 64 * 64 * 3, file: folder + "/rtp.rgb")
+        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--record", mkv, "--output-size", "64x64",
+                                        "--output", "shm:\(socket)", "--output", "rtp://127.0.0.1:\(rtpPort)", "--output", "srt://:\(srtPort)"],
+                                       environment: environment)
+        for name in ["shm", "rtp", "srt"] { try engine.waitForEvent("output_opened", "name", name) }
+        let shm = try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: 64 * 64 * 4, file: folder + "/shm.rgbx")
+        let srt = try Receiver("srtsrc uri=srt://127.0.0.1:\(srtPort)?mode=caller ! tsdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
+                               frameBytes: 64 * 64 * 3, file: folder + "/srt.rgb")
+        try waitFor("every receiver gets 40 frames", timeout: 240, every: 0.1,
+                    details: { "shm \(shm.count), rtp \(rtp.count), srt \(srt.count)\n" + engine.child.failureDetails() }) {
+            shm.count >= 40 && rtp.count >= 40 && srt.count >= 40
+        }
+        // output.shm off: that output takes no frames while the others go on; on again, it sends again.
+        engine.send("/lvj/output/shm", [.number(0)])
+        try waitFor("/lvj/status/outputs says shm is off", timeout: 60, every: 0.05, details: { engine.child.failureDetails() }) {
+            statusRow(engine, "shm")?[2] == .number(0)
+        }
+        let offAt = sent(statusRow(engine, "shm")), rtpAt = rtp.count
+        try engine.waitForFrames(20)
+        try waitFor("the newest status report", timeout: 30, every: 0.05) { sent(statusRow(engine, "rtp")) > 0 && rtp.count > rtpAt }
+        XCTAssertEqual(sent(statusRow(engine, "shm")), offAt, "a switched-off output sends nothing")
+        engine.send("/lvj/output/shm", [.number(1)])
+        try waitFor("shm sends again", timeout: 60, every: 0.05, details: { engine.child.failureDetails() }) { sent(statusRow(engine, "shm")) > offAt }
+        let end = try engine.stop()
+        XCTAssertEqual(end.status, 0, end.stderr)
+        let summary = try XCTUnwrap(end.events.event("summary"), end.stderr)
+        let outputs = try XCTUnwrap(summary["outputs"] as? [[String: Any]])
+        XCTAssertEqual(outputs.map { $0["name"] as? String }, ["shm", "rtp", "srt"])
+        for o in outputs { XCTAssertEqual(o["dropped"] as? Int, 0, "no rendered frame dropped by \(o)") }
+        XCTAssertEqual(try XCTUnwrap(end.events.event("recording_finished"))["dropped"] as? Int, 0, "nor by the recorder")
+        let recording = try recordingMeans(mkv, size: 128)
+        // Raw RGBx through shared memory: only the recorder's encoding and the scaling differ.
+        assertMatches(shm.means(channels: 4), recording, tolerance: 2.5, "shm")
+        // Two H.264 encodings (the stream's and the recording's).
+        assertMatches(rtp.means(channels: 3), recording, tolerance: 4, "rtp")
+        assertMatches(srt.means(channels: 3), recording, tolerance: 4, "srt")
+    }
+
+    /// NDI through its own runtime and receiver (the ndi-python wheel), both in a private network
+    /// namespace with loopback only, so discovery never leaves it.
+    func testNDIReachesAReceiverInAPrivateNetwork() throws {
+        let probe = try CLI.runProgram("/usr/bin/env", ["python3", "-c", "import NDIlib, os; print(os.path.dirname(NDIlib.__file__))"])
+        try XCTSkipUnless(probe.status == 0, "ndi-python is not installed (scripts/setup.sh installs it from PyPI): \(probe.stderr.suffix(300))")
+        let runtime = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let ip = JACKTestServer.which("ip") else { throw XCTSkip("ip (iproute2) is not installed") }
+        let namespace = "lvj-ndi-\(getpid())"
+        let made = try CLI.runProgram(ip, ["netns", "add", namespace])
+        try XCTSkipUnless(made.status == 0, "cannot make a network namespace here: \(made.stderr)")
+        defer { _ = try? CLI.runProgram(ip, ["netns", "del", namespace]) }
+        XCTAssertEqual(try CLI.runProgram(ip, ["netns", "exec", namespace, ip, "link", "set", "lo", "up"]).status, 0)
+        let mkv = folder + "/ndi.mkv"
+        let engine = try RunningEngine(launch: [ip, "netns", "exec", namespace, CLI.binary] + CLI.liveAsIs(["live", "--json", "--seconds", "900", "--headless", "--no-osc",
+                                               "--record", mkv, "--output", "ndi:LatentVJ Test", "--ndi-runtime", runtime]),
+                                       environment: environment)
+        try engine.waitForEvent("output_opened", "name", "ndi")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/ndi_receive.py").path
+        let receiver = try ChildProcess(ip, ["netns", "exec", namespace, "python3", script, "LatentVJ Test", "60", "120"], environment: environment, name: "ndi receiver")
+        XCTAssertEqual(try receiver.waitForExit(timeout: 240), 0, receiver.tail)
+        let frames = receiver.jsonLines.filter { $0["event"] as? String == "frame" }
+        XCTAssertTrue(frames.allSatisfy { $0["width"] as? Int == 128 && $0["height"] as? Int == 128 }, "frames of the render size")
+        let received: [Colour] = frames.compactMap { f in (f["mean"] as? [Double]).map { ($0[0], $0[1], $0[2]) } }
+        let end = try engine.stop()
+        XCTAssertEqual(end.status, 0, end.stderr)
+        let ndi = try XCTUnwrap((end.events.event("summary")?["outputs"] as? [[String: Any]])?.first)
+        XCTAssertGreaterThanOrEqual(ndi["sent"] as? Int ?? 0, 60)
+        // NDI's own codec (SpeedHQ) and the recording's H.264.
+        assertMatches(received, try recordingMeans(mkv, size: 128), tolerance: 3, "ndi")
+    }
+
+    /// Outputs that cannot open (no NDI runtime, no v4l2loopback device) say what to do; the show plays on.
+    func testOutputsThatCannotOpenSayWhyAndTheShowGoesOn() throws {
+        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--output", "ndi:Nowhere", "--ndi-runtime", folder + "/missing/libndi.so.6",
+                                        "--output", "v4l2:/dev/video97"], environment: environment)
+        let ndi = try engine.waitForEvent("output_problem", "name", "ndi")
+        XCTAssertTrue((ndi["reason"] as? String ?? "").contains("NDI_RUNTIME_DIR_V6"), "\(ndi)")
+        let v4l2 = try engine.waitForEvent("output_problem", "name", "v4l2")
+        XCTAssertTrue((v4l2["reason"] as? String ?? "").contains("modprobe v4l2loopback video_nr=97"), "\(v4l2)")
+        try engine.waitForFrames(10)
+        let end = try engine.stop()
+        XCTAssertEqual(end.status, 0, end.stderr)
+        XCTAssertEqual((end.events.event("summary")?["outputs"] as? [[String: Any]])?.count, 0, "no output opened")
+        // A malformed --output is a usage error before anything starts.
+        let bad = try CLI.run(CLI.liveAsIs(["live", "--headless", "--seconds", "1", "--output", "hdmi:1"]), environment: environment)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unknown kind of output"), bad.stderr)
+    }
+}

@@ -1,0 +1,169 @@
+import AllocationCounter
+import Foundation
+@testable import Outputs
+import TestSupport
+import XCTest
+
+/// Each GStreamer output against a real receiver on loopback: what arrives is what was sent, in order;
+/// a receiver that stalls or dies costs that output frames, never the producer; a new receiver picks up.
+final class OutputSinkTests: TimeLimitedTestCase {
+    let side = 32
+    let audio = [Float](repeating: 0, count: 64)
+
+    func sink(_ uri: String, size: Int = 32) throws -> OutputSink {
+        do {
+            return try OutputSink(target: try OutputTarget(parsing: uri), name: "test", sourceWidth: side, sourceHeight: side,
+                                  format: OutputFormat(width: size, height: size, fps: 30), engineFPS: 30)
+        } catch let e as OutputError where e.reason.contains("is missing: install") {
+            throw XCTSkip("\(e) (scripts/setup.sh installs it)")
+        }
+    }
+
+    /// Submits frame `k` and waits until the output's thread has handed it on (sent or dropped).
+    func submit(_ k: Int, to sink: OutputSink) throws {
+        let before = sink.counters
+        let frame = flatFrame(k, width: side, height: side)
+        frame.withUnsafeBufferPointer { f in audio.withUnsafeBufferPointer { _ = sink.submit(frame: f.baseAddress!, audio: $0.baseAddress!, count: 0) } }
+        try waitFor("frame \(k) handed on", timeout: 20) {
+            let c = sink.counters
+            return c.sent + c.dropped > before.sent + before.dropped
+        }
+    }
+
+    /// Received frames show the sent ones in order, and enough of them arrived.
+    func assertInOrder(_ received: [Int?], atLeast: Int, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        let known = received.compactMap { $0 }
+        XCTAssertEqual(known.count, received.count, "\(what): every received frame is one that was sent (\(received))", file: file, line: line)
+        XCTAssertEqual(known, known.sorted(), "\(what): in the order sent", file: file, line: line)
+        XCTAssertEqual(Set(known).count, known.count, "\(what): none twice", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(known.count, atLeast, "\(what): frames received", file: file, line: line)
+    }
+
+    func socketPath() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("lvj-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock").path }
+
+    func shmReceiver(_ socket: String, name: String) throws -> Receiver {
+        try waitFor("the output's socket \(socket)") { FileManager.default.fileExists(atPath: socket) }
+        return try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: side * side * 4, name: name)
+    }
+
+    func testSharedMemoryDeliversEveryFrameInOrderAndANewReceiverPicksUp() throws {
+        let socket = socketPath()
+        let out = try sink("shm:\(socket)")
+        let first = try shmReceiver(socket, name: "shm1")
+        // Frames until the receiver has some: it connects when it is ready, not when we say.
+        var k = 0
+        try waitFor("the first receiver gets frames", timeout: 30) { try submit(k, to: out); k += 1; return first.frameCount >= 5 }
+        for _ in 0..<30 { try submit(k, to: out); k += 1 }
+        try waitFor("the first receiver has frame \(k - 1)", timeout: 20) { identify(first.frames, channels: 4, sent: k, tolerance: 0).last == k - 1 }
+        let firstFrames = identify(first.frames, channels: 4, sent: k, tolerance: 0)
+        assertInOrder(firstFrames, atLeast: 30, "first receiver")
+        first.kill()
+        // The show goes on while nobody listens: frames are taken and sent or dropped, never waited for.
+        let whileGone = k
+        for _ in 0..<20 { try submit(k, to: out); k += 1 }
+        XCTAssertEqual(out.counters.taken, k)
+        let second = try shmReceiver(socket, name: "shm2")
+        let resumeAt = k
+        try waitFor("a new receiver picks up", timeout: 30) { try submit(k, to: out); k += 1; return second.frameCount >= 10 }
+        let secondFrames = identify(second.frames, channels: 4, sent: k, tolerance: 0)
+        assertInOrder(secondFrames, atLeast: 10, "second receiver")
+        XCTAssertGreaterThanOrEqual(secondFrames.compactMap { $0 }.first ?? -1, whileGone, "the new receiver sees the stream as it is now")
+        XCTAssertGreaterThanOrEqual(secondFrames.compactMap { $0 }.first ?? -1, resumeAt - 6, "not a backlog")
+        XCTAssertEqual(out.state, .sending)
+    }
+
+    /// A receiver that stops reading (SIGSTOP) fills the pipeline; the output then drops its own frames,
+    /// counted, and the producer's submit never waits. When it reads again, frames flow again.
+    func testAStalledReceiverCostsThatOutputFramesNotTheProducer() throws {
+        let socket = socketPath()
+        let out = try sink("shm:\(socket)")
+        let receiver = try shmReceiver(socket, name: "stalled")
+        var k = 0
+        try waitFor("the receiver gets frames", timeout: 30) { try submit(k, to: out); k += 1; return receiver.frameCount >= 3 }
+        kill(receiver.child.pid, SIGSTOP)
+        let dropped = out.counters.dropped
+        // Many more frames than the pipeline holds: each submit returns (this loop ends) and the output counts drops.
+        try waitFor("the stalled receiver's output drops frames", timeout: 30) { try submit(k, to: out); k += 1; return out.counters.dropped > dropped + 5 }
+        kill(receiver.child.pid, SIGCONT)
+        let sent = out.counters.sent, received = receiver.frameCount
+        try waitFor("frames flow again", timeout: 30) { try submit(k, to: out); k += 1; return out.counters.sent > sent + 5 && receiver.frameCount > received + 5 }
+        assertInOrder(identify(receiver.frames, channels: 4, sent: k, tolerance: 0), atLeast: 8, "after the stall")
+    }
+
+    func testRTPStreamCarriesThePictureInOrder() throws {
+        let port = Int.random(in: 20_000...40_000)
+        let receiver = try Receiver("udpsrc port=\(port) caps=application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
+                                    frameBytes: 64 * 64 * 3, name: "rtp")
+        try waitFor("the receiver listens on UDP \(port)") { Self.udpPortBound(port) }
+        let out = try sink("rtp://127.0.0.1:\(port)", size: 64)
+        var k = 0
+        try waitFor("the RTP receiver decodes frames", timeout: 60) { try submit(k, to: out); k += 1; return receiver.frameCount >= 30 }
+        assertInOrder(identify(receiver.frames, channels: 3, sent: k, tolerance: 8), atLeast: 30, "RTP")
+    }
+
+    func testSRTStreamCarriesThePictureInOrder() throws {
+        let port = Int.random(in: 20_000...40_000)
+        let out = try sink("srt://:\(port)", size: 64)
+        let receiver = try Receiver("srtsrc uri=srt://127.0.0.1:\(port)?mode=caller ! tsdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
+                                    frameBytes: 64 * 64 * 3, name: "srt")
+        var k = 0
+        try waitFor("the SRT receiver decodes frames", timeout: 60) { try submit(k, to: out); k += 1; return receiver.frameCount >= 30 }
+        assertInOrder(identify(receiver.frames, channels: 3, sent: k, tolerance: 8), atLeast: 30, "SRT")
+    }
+
+    /// A pipeline that fails mid-set is rebuilt: the failure and the recovery are told, frames flow again.
+    func testAFailedPipelineIsRebuiltAndSaysSo() throws {
+        let out = try sink("gst:identity error-after=5 ! fakesink sync=false")
+        var k = 0, changes: [OutputSink.Change] = []
+        try waitFor("the pipeline fails and is rebuilt", timeout: 30) {
+            try submit(k, to: out); k += 1
+            changes += out.takeChanges()
+            return changes.contains(.recovered)
+        }
+        guard case .failed(let reason) = changes.first else { return XCTFail("first a failure: \(changes)") }
+        XCTAssertTrue(reason.contains("identity"), "the failure names the element: \(reason)")
+        XCTAssertGreaterThanOrEqual(out.counters.restarts, 1)
+        let sent = out.counters.sent
+        try waitFor("frames flow after the rebuild", timeout: 30) { try submit(k, to: out); k += 1; return out.counters.sent > sent }
+    }
+
+    /// After warm-up neither the producer's submit nor the output's thread (scale, pooled buffer, push)
+    /// allocates.
+    func testNoAllocationPerFrameAfterWarmUp() throws {
+        try XCTSkipUnless(lvj_counting_available() != 0, "allocation counting is off in this build")
+        let socket = socketPath()
+        let out = try sink("shm:\(socket)", size: 64)
+        let receiver = try shmReceiver(socket, name: "alloc")
+        var k = 0
+        try waitFor("warm-up", timeout: 30) { try submit(k, to: out); k += 1; return receiver.frameCount >= 20 }
+        let frame = flatFrame(7, width: side, height: side)
+        var producerAllocations = 0
+        lvj_count_threads_begin()
+        for _ in 0..<40 {
+            let before = out.counters
+            frame.withUnsafeBufferPointer { f in
+                audio.withUnsafeBufferPointer { a in
+                    lvj_count_allocations_begin()
+                    _ = out.submit(frame: f.baseAddress!, audio: a.baseAddress!, count: 0)
+                    producerAllocations += lvj_count_allocations_end()
+                }
+            }
+            try waitFor("frame handed on", timeout: 20) { out.counters.sent + out.counters.dropped > before.sent + before.dropped }
+        }
+        lvj_count_threads_end()
+        let thread = lvj_thread_counts_of(out.outputThread)
+        XCTAssertEqual(producerAllocations, 0, "submit allocates nothing")
+        XCTAssertEqual(thread.allocations, 0, "the output's thread allocates nothing per frame")
+        XCTAssertGreaterThan(thread.locks, 0, "the output's thread was watched (it takes GStreamer's locks)")
+        XCTAssertGreaterThan(out.counters.sent, 40, "frames went out meanwhile")
+        XCTAssertEqual(lvj_count_threads_untracked(), 0)
+    }
+
+    static func udpPortBound(_ port: Int) -> Bool {
+        let hex = String(format: ":%04X ", port)
+        for table in ["/proc/net/udp", "/proc/net/udp6"] {
+            if let text = try? String(contentsOfFile: table, encoding: .utf8), text.contains(hex) { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Outputs
+import TestSupport
+import XCTest
+
+/// A receiver writing to a scratch file of its own, removed with it.
+final class Receiver {
+    let receiver: GStreamerReceiver
+    init(_ source: String, frameBytes: Int, name: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).raw").path
+        receiver = try GStreamerReceiver(source, frameBytes: frameBytes, file: file)
+    }
+    deinit { receiver.kill(); try? FileManager.default.removeItem(atPath: receiver.file) }
+    var child: ChildProcess { receiver.child }
+    var frames: [[UInt8]] { receiver.frames }
+    var frameCount: Int { receiver.count }
+    func kill() { receiver.kill() }
+}
+
+/// Frame k of a test stream: one flat colour, different from its neighbours by a lot in every channel.
+func testColour(_ k: Int) -> (UInt8, UInt8, UInt8) {
+    (UInt8(28 + (k * 37) % 200), UInt8(28 + (k * 91) % 200), UInt8(28 + (k * 53) % 200))
+}
+
+func flatFrame(_ k: Int, width: Int, height: Int) -> [UInt8] {
+    let c = testColour(k)
+    var f = [UInt8](repeating: 0, count: width * height * 3)
+    for i in 0..<(width * height) { f[3 * i] = c.0; f[3 * i + 1] = c.1; f[3 * i + 2] = c.2 }
+    return f
+}
+
+/// Mean colour of a frame with `channels` bytes a pixel.
+func meanColour(_ frame: [UInt8], channels: Int) -> (Double, Double, Double) {
+    var r = 0.0, g = 0.0, b = 0.0
+    let n = frame.count / channels
+    for i in 0..<n { r += Double(frame[i * channels]); g += Double(frame[i * channels + 1]); b += Double(frame[i * channels + 2]) }
+    return (r / Double(n), g / Double(n), b / Double(n))
+}
+
+/// For each received frame, the test frame it shows (nil: none within `tolerance` in every channel).
+func identify(_ frames: [[UInt8]], channels: Int, sent: Int, tolerance: Double) -> [Int?] {
+    frames.map { f in
+        let m = meanColour(f, channels: channels)
+        func distance(_ k: Int) -> Double {
+            let c = testColour(k)
+            return max(abs(m.0 - Double(c.0)), abs(m.1 - Double(c.1)), abs(m.2 - Double(c.2)))
+        }
+        guard let best = (0..<sent).min(by: { distance($0) < distance($1) }), distance(best) <= tolerance else { return nil }
+        return best
+    }
+}
