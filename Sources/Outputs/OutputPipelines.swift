@@ -30,7 +30,8 @@ enum OutputPipelines {
         case .srt:
             return "\(src) ! \(h264(format)) ! h264parse ! mpegtsmux alignment=7 ! srtsink uri=\(quoted(srtURI(target.address))) wait-for-connection=false sync=false async=false"
         case .v4l2:
-            return "\(src) ! videoconvert ! video/x-raw,format=YUY2 ! v4l2sink device=\(quoted(target.address)) sync=false"
+            let v = V4L2Loopback.parse(target.address)
+            return "\(src) ! videoconvert ! video/x-raw,format=\(v.format.gstreamer) ! v4l2sink device=\(quoted(v.device)) sync=false"
         case .gst:
             return "\(src) ! \(target.address)"
         }

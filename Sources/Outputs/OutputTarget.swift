@@ -24,7 +24,7 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
     /// The URI as given.
     public let uri: String
 
-    public static let forms = "ndi:NAME, v4l2:/dev/videoN, shm:/path/to/socket, srt://HOST:PORT[?mode=listener|caller], rtp://HOST:PORT or gst:PIPELINE"
+    public static let forms = "ndi:NAME, v4l2:/dev/videoN[?format=yuyv|rgb24], shm:/path/to/socket, srt://HOST:PORT[?mode=listener|caller], rtp://HOST:PORT or gst:PIPELINE"
 
     public init(parsing uri: String) throws {
         self.uri = uri
@@ -49,7 +49,11 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
         address = String(uri[uri.index(after: colon)...])
         switch k {
         case .ndi: guard !address.isEmpty else { throw fail("an NDI output needs a source name, such as ndi:LatentVJ") }
-        case .v4l2: guard address.hasPrefix("/dev/"), address.count > 5 else { throw fail("a v4l2loopback output names its device, such as v4l2:/dev/video10") }
+        case .v4l2:
+            guard address.hasPrefix("/dev/"), address.count > 5 else { throw fail("a v4l2loopback output names its device, such as v4l2:/dev/video10") }
+            if let query = address.split(separator: "?", maxSplits: 1).dropFirst().first, V4L2Loopback.Format(rawValue: query.lowercased().replacingOccurrences(of: "format=", with: "")) == nil {
+                throw fail("a v4l2loopback output sends format=yuyv (the default) or format=rgb24")
+            }
         case .shm: guard address.hasPrefix("/"), address.count > 1 else { throw fail("a shared-memory output names its socket with an absolute path, such as shm:/tmp/latentvj.shm") }
         case .gst: guard !address.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("a gst: output needs a sink pipeline, such as gst:autovideosink") }
         case .srt, .rtp: break

@@ -23,8 +23,8 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
 
     /// Matches each received frame to a frame of the recording, in order (the recording also holds frames
     /// repeated for ticks the renderer missed, which no output was sent): the monotone alignment with the
-    /// least total colour distance. Returns each received frame's distance to its match.
-    static func align(_ received: [Colour], to recording: [Colour]) -> [Double] {
+    /// least total colour distance. Returns the recording's frame matched to each received frame.
+    static func align(_ received: [Colour], to recording: [Colour]) -> [Int] {
         let m = received.count, n = recording.count
         guard m > 0, n >= m else { return [] }
         var cost = [[Double]](repeating: [Double](repeating: .infinity, count: n), count: m)
@@ -38,12 +38,30 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
             }
         }
         var j = (0..<n).min { cost[m - 1][$0] < cost[m - 1][$1] }!
-        var distances = [Double](repeating: 0, count: m)
-        for i in stride(from: m - 1, through: 0, by: -1) {
-            distances[i] = distance(received[i], recording[j])
-            j = from[i][j]
+        var matched = [Int](repeating: 0, count: m)
+        for i in stride(from: m - 1, through: 0, by: -1) { matched[i] = j; j = from[i][j] }
+        return matched
+    }
+
+    static func shifted(_ v: [Colour], by d: Colour) -> [Colour] { v.map { ($0.0 - d.0, $0.1 - d.1, $0.2 - d.2) } }
+
+    /// Each received frame's colour distance to its match in the recording, less the constant bias of the
+    /// two paths: the recorder's YUV 4:2:0 conversion shifts a saturated picture's mean by a level or
+    /// three, the same for every frame. Red and blue barely move in the default look, so their bias is
+    /// the difference of medians; green moves, and its bias is the one (in quarter levels, ±6) whose
+    /// alignment costs least. What is compared is how the picture moves.
+    static func matchDistances(_ received: [Colour], _ recording: [Colour]) -> [Double] {
+        func median(_ v: [Double]) -> Double { percentile(v, 0.5) }
+        let red = median(received.map(\.0)) - median(recording.map(\.0)), blue = median(received.map(\.2)) - median(recording.map(\.2))
+        var best: (cost: Double, distances: [Double]) = (.infinity, [])
+        for step in -24...24 {
+            let corrected = shifted(received, by: (red, Double(step) / 4, blue))
+            let matched = align(corrected, to: recording)
+            let distances = zip(corrected, matched).map { distance($0, recording[$1]) }
+            let cost = distances.reduce(0, +)
+            if cost < best.cost { best = (cost, distances) }
         }
-        return distances
+        return best.distances
     }
 
     static func percentile(_ v: [Double], _ p: Double) -> Double {
@@ -51,21 +69,13 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         return s.isEmpty ? .infinity : s[min(s.count - 1, Int(Double(s.count - 1) * p))]
     }
 
-    /// Each sequence less its own average colour: the recorder's YUV 4:2:0 conversion shifts a saturated
-    /// picture's mean by a level or two, the same for every frame; what is compared is how it moves.
-    static func centred(_ v: [Colour]) -> [Colour] {
-        let n = Double(max(1, v.count))
-        let m = v.reduce((0.0, 0.0, 0.0)) { ($0.0 + $1.0 / n, $0.1 + $1.1 / n, $0.2 + $1.2 / n) }
-        return v.map { ($0.0 - m.0, $0.1 - m.1, $0.2 - m.2) }
-    }
-
     /// Received frames match the recording frame by frame; the match means something because the
     /// picture changes more between frames a second apart than a received frame differs from its match.
     func assertMatches(_ receivedFrames: [Colour], _ recordingFrames: [Colour], tolerance: Double, _ what: String) {
         XCTAssertGreaterThanOrEqual(receivedFrames.count, 20, "\(what): frames received")
         // The recording's stretch that the receiver saw: from its first frame to its last.
-        let received = Self.centred(receivedFrames), recording = Self.centred(recordingFrames)
-        let d = Self.align(received, to: recording)
+        let received = receivedFrames, recording = recordingFrames
+        let d = Self.matchDistances(received, recording)
         let median = Self.percentile(d, 0.5), p95 = Self.percentile(d, 0.95)
         let change = Self.percentile((0..<max(0, recording.count - 30)).map { Self.distance(recording[$0], recording[$0 + 30]) }, 0.5)
         print("\(what): \(received.count) frames, aligned to \(recording.count) recorded; distance median \(median), p95 \(p95); picture change a second apart \(change)")
@@ -79,14 +89,16 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
 
     func sent(_ row: [OSCValue]?) -> Int { if let row, row.count > 4, case .number(let n) = row[4] { return Int(n) }; return -1 }
 
-    func testSeveralOutputsBesideARecordingCarryWhatWasRendered() throws {
+    func testSeveralOutputsBesideTheWindowAndARecordingCarryWhatWasRendered() throws {
         let mkv = folder + "/set.mkv", socket = folder + "/out.shm"
         let rtpPort = Int.random(in: 20_000...30_000), srtPort = Int.random(in: 30_001...40_000)
         let rtp = try Receiver("udpsrc port=\(rtpPort) caps=application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
                                frameBytes: 64 * 64 * 3, file: folder + "/rtp.rgb")
-        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--record", mkv, "--output-size", "64x64",
+        // Beside the live window (under Xvfb) and a recording, as on stage.
+        let display = try XvfbDisplay()
+        let engine = try RunningEngine(["--window-size", "360", "--osc-port", "0", "--record", mkv, "--output-size", "64x64",
                                         "--output", "shm:\(socket)", "--output", "rtp://127.0.0.1:\(rtpPort)", "--output", "srt://:\(srtPort)"],
-                                       environment: environment)
+                                       environment: display.environment(environment))
         for name in ["shm", "rtp", "srt"] { try engine.waitForEvent("output_opened", "name", name) }
         let shm = try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: 64 * 64 * 4, file: folder + "/shm.rgbx")
         let srt = try Receiver("srtsrc uri=srt://127.0.0.1:\(srtPort)?mode=caller ! tsdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
@@ -100,12 +112,22 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         try waitFor("/lvj/status/outputs says shm is off", timeout: 60, every: 0.05, details: { engine.child.failureDetails() }) {
             statusRow(engine, "shm")?[2] == .number(0)
         }
-        let offAt = sent(statusRow(engine, "shm")), rtpAt = rtp.count
+        let offAt = sent(statusRow(engine, "shm")), rtpAt = rtp.count, shmAt = shm.count
         try engine.waitForFrames(20)
         try waitFor("the newest status report", timeout: 30, every: 0.05) { sent(statusRow(engine, "rtp")) > 0 && rtp.count > rtpAt }
         XCTAssertEqual(sent(statusRow(engine, "shm")), offAt, "a switched-off output sends nothing")
         engine.send("/lvj/output/shm", [.number(1)])
         try waitFor("shm sends again", timeout: 60, every: 0.05, details: { engine.child.failureDetails() }) { sent(statusRow(engine, "shm")) > offAt }
+        try waitFor("the shm receiver gets frames again", timeout: 60, every: 0.05) { shm.count > shmAt + 5 }
+        // The shm receiver killed mid-set: the other outputs go on, and a new receiver picks up.
+        let shmFrames = shm.means(channels: 4)
+        shm.kill()
+        let rtpBefore = rtp.count, srtBefore = srt.count
+        let shm2 = try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: 64 * 64 * 4, file: folder + "/shm2.rgbx")
+        try waitFor("a new shm receiver picks up while the others go on", timeout: 120, every: 0.1,
+                    details: { "shm2 \(shm2.count), rtp \(rtp.count), srt \(srt.count)\n" + engine.child.failureDetails() }) {
+            shm2.count >= 20 && rtp.count > rtpBefore + 20 && srt.count > srtBefore + 20
+        }
         let end = try engine.stop()
         XCTAssertEqual(end.status, 0, end.stderr)
         let summary = try XCTUnwrap(end.events.event("summary"), end.stderr)
@@ -115,7 +137,8 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         XCTAssertEqual(try XCTUnwrap(end.events.event("recording_finished"))["dropped"] as? Int, 0, "nor by the recorder")
         let recording = try recordingMeans(mkv, size: 128)
         // Raw RGBx through shared memory: only the recorder's encoding and the scaling differ.
-        assertMatches(shm.means(channels: 4), recording, tolerance: 2.5, "shm")
+        assertMatches(shmFrames, recording, tolerance: 2.5, "shm")
+        assertMatches(shm2.means(channels: 4), recording, tolerance: 2.5, "shm, the second receiver")
         // Two H.264 encodings (the stream's and the recording's).
         assertMatches(rtp.means(channels: 3), recording, tolerance: 4, "rtp")
         assertMatches(srt.means(channels: 3), recording, tolerance: 4, "srt")

@@ -27,6 +27,7 @@ final class OutputTargetTests: TimeLimitedTestCase {
         let cases: [(String, String)] = [
             ("ndi:", "source name"),
             ("v4l2:video10", "names its device"),
+            ("v4l2:/dev/video10?format=mjpeg", "format=rgb24"),
             ("shm:relative.sock", "absolute path"),
             ("srt://host", "needs a port"),
             ("rtp://127.0.0.1", "HOST:PORT"),
@@ -73,5 +74,9 @@ final class OutputTargetTests: TimeLimitedTestCase {
         let shm = try XCTUnwrap(OutputPipelines.description(for: try OutputTarget(parsing: "shm:/tmp/a b.sock"), format: f))
         XCTAssertTrue(shm.contains("shmsink socket-path=\"/tmp/a b.sock\""), shm)
         XCTAssertNil(OutputPipelines.description(for: try OutputTarget(parsing: "ndi:x"), format: f))
+        let yuyv = try XCTUnwrap(OutputPipelines.description(for: try OutputTarget(parsing: "v4l2:/dev/video10"), format: f))
+        XCTAssertTrue(yuyv.contains("format=YUY2 ! v4l2sink device=\"/dev/video10\""), yuyv)
+        let rgb = try XCTUnwrap(OutputPipelines.description(for: try OutputTarget(parsing: "v4l2:/dev/video10?format=rgb24"), format: f))
+        XCTAssertTrue(rgb.contains("format=RGB ! v4l2sink device=\"/dev/video10\""), rgb)
     }
 }

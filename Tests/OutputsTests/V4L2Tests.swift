@@ -26,5 +26,6 @@ final class V4L2Tests: TimeLimitedTestCase {
             XCTAssertTrue("\(error)".contains("modprobe -r v4l2loopback && sudo modprobe v4l2loopback video_nr=12"), "\(error)")
         }
         XCTAssertNoThrow(try V4L2Loopback.check(device: "/dev/null", output: "v4l2", moduleFolder: module))
+        XCTAssertNoThrow(try V4L2Loopback.check(device: "/dev/null?format=rgb24", output: "v4l2", moduleFolder: module), "the device, not its format, must exist")
     }
 }
