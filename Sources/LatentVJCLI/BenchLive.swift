@@ -81,7 +81,7 @@ struct BenchLive: ParsableCommand {
                 "adaptation": engine.adaptation.map { $0.json as Any } ?? NSNull(),
                 // What handing a frame to the recorder and the outputs costs the producer (its share of the frame time).
                 "sink_ms_per_frame": s.sinkMs,
-                "outputs": s.outputs.map { ["name": $0.name, "uri": $0.uri, "taken": $0.taken, "sent": $0.sent, "dropped": $0.dropped, "restarts": $0.restarts] },
+                "outputs": s.outputs.map(\.json),
             ]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
             if let a = engine.adaptation { print(a.text) }
@@ -93,7 +93,7 @@ struct BenchLive: ParsableCommand {
                          record ? String(format: "; recorded %d frames, %d dropped by the recorder", recorded, recordDropped) : ""))
             if record || !s.outputs.isEmpty {
                 print(String(format: "handing a frame to the recorder and outputs: %.3f ms on the producer", s.sinkMs)
-                      + s.outputs.map { "; output \($0.name): \($0.sent) sent, \($0.dropped) dropped" }.joined())
+                      + s.outputs.map { String(format: "; output %@: %d sent, %d dropped, hand-off p50 %.2f ms, p99 %.2f ms", $0.name, $0.sent, $0.dropped, $0.handoffP50, $0.handoffP99) }.joined())
             }
         }
     }

@@ -130,6 +130,12 @@ public struct EngineSummary: Sendable {
     public struct Output: Sendable {
         public var name: String, uri: String
         public var taken: Int, sent: Int, dropped: Int, restarts: Int
+        /// Submit to the transport taking the frame (ring wait, scaling, push), ms.
+        public var handoffP50: Double, handoffP99: Double
+        public var json: [String: Any] {
+            ["name": name, "uri": uri, "taken": taken, "sent": sent, "dropped": dropped, "restarts": restarts,
+             "handoff_ms": ["p50": handoffP50, "p99": handoffP99]]
+        }
     }
     public var outputs: [Output] = []
     /// Time the producer spent handing each frame to the sinks (recorder, outputs), mean ms.
@@ -145,6 +151,6 @@ public struct EngineSummary: Sendable {
         ["frames": frames, "rows": rows, "seconds": seconds, "frame_time_ms": ["p50": frameTimeP50, "p99": frameTimeP99],
          "audio_to_frame_ms": ["p50": latencyP50, "p99": latencyP99], "skips": skips, "skipped_seconds": skippedSeconds, "model": model,
          "sink_ms": sinkMs,
-         "outputs": outputs.map { ["name": $0.name, "uri": $0.uri, "taken": $0.taken, "sent": $0.sent, "dropped": $0.dropped, "restarts": $0.restarts] }]
+         "outputs": outputs.map { $0.json }]
     }
 }

@@ -91,7 +91,9 @@ public final class EngineOutputs {
     var summary: [EngineSummary.Output] {
         sinks.map { s in
             let c = s.counters
-            return EngineSummary.Output(name: s.name, uri: s.target.uri, taken: c.taken, sent: c.sent, dropped: c.dropped, restarts: c.restarts)
+            let h = s.handoffPercentiles()
+            return EngineSummary.Output(name: s.name, uri: s.target.uri, taken: c.taken, sent: c.sent, dropped: c.dropped, restarts: c.restarts,
+                                        handoffP50: h.p50, handoffP99: h.p99)
         }
     }
 

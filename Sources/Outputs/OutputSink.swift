@@ -42,6 +42,11 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
 
     private let sourceBytes: Int
     private let ring: SPSCRing<UInt8>
+    /// When each frame in `ring` was submitted (uptime ns), one entry per frame, same order.
+    private let submittedAt: SPSCRing<UInt64>
+    /// Hand-off time of every frame sent (ms from `submit` to the transport taking it), preallocated.
+    private let handoffs: UnsafeMutablePointer<Double>
+    private let maxHandoffs = 1 << 16
     private let resampler: Resampler
     private let scaled: UnsafeMutablePointer<UInt8>
     private let source: UnsafeMutablePointer<UInt8>
@@ -83,6 +88,8 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
         let first = try make()
         sourceBytes = sourceWidth * sourceHeight * 3
         ring = SPSCRing(minimumCapacity: bufferedFrames * sourceBytes)
+        submittedAt = SPSCRing(minimumCapacity: bufferedFrames + 1)
+        handoffs = .allocate(capacity: maxHandoffs)
         resampler = Resampler(sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: format.width, height: format.height, outputChannels: 4)
         scaled = .allocate(capacity: outputBytes)
         source = .allocate(capacity: sourceBytes)
@@ -93,7 +100,7 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
 
     deinit {
         stop()
-        ring.deallocate(); scaled.deallocate(); source.deallocate()
+        ring.deallocate(); submittedAt.deallocate(); handoffs.deallocate(); scaled.deallocate(); source.deallocate()
     }
 
     /// Ends the output's thread and its transport (the receiver sees the stream end).
@@ -115,6 +122,15 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
     }
     public var dropped: Int { droppedCount.load(ordering: .relaxed) }
     public var state: State { stateLock.withLock { $0.state } }
+    /// Time from `submit` to the transport taking the frame (ring wait, scaling, push), ms, over every frame
+    /// sent so far: what this output adds on our side before its encoder and network.
+    public func handoffPercentiles() -> (p50: Double, p99: Double) {
+        let n = min(sentCount.load(ordering: .acquiring), maxHandoffs)
+        guard n > 0 else { return (0, 0) }
+        let sorted = UnsafeBufferPointer(start: handoffs, count: n).sorted()
+        return (sorted[n / 2], sorted[min(n - 1, Int(Double(n) * 0.99))])
+    }
+
     /// Failures and recoveries since the last call (main loop).
     public func takeChanges() -> [Change] { stateLock.withLock { s in defer { s.changes = [] }; return s.changes } }
     /// The output thread (pthread_self as an integer; 0 before it runs), for the allocation tests.
@@ -129,7 +145,8 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
         guard phase >= 1 else { return true }
         phase -= 1
         takenCount.add(1, ordering: .relaxed)
-        guard ring.availableToWrite >= sourceBytes else { droppedCount.add(1, ordering: .relaxed); return false }
+        guard ring.availableToWrite >= sourceBytes, submittedAt.availableToWrite >= 1 else { droppedCount.add(1, ordering: .relaxed); return false }
+        _ = submittedAt.write(DispatchTime.now().uptimeNanoseconds)
         _ = ring.write(frame, count: sourceBytes)
         wake.signal()
         return true
@@ -166,11 +183,16 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
                 }
             }
             while ring.count >= sourceBytes {
+                var at: UInt64 = 0
+                _ = submittedAt.read(into: &at, maxCount: 1)
                 _ = ring.read(into: source, maxCount: sourceBytes)
                 guard let t = transport else { droppedCount.add(1, ordering: .relaxed); continue }
                 resampler.scale(source, into: scaled)
                 switch t.send(scaled) {
-                case .sent: sentCount.add(1, ordering: .relaxed)
+                case .sent:
+                    let n = sentCount.load(ordering: .relaxed)
+                    if n < maxHandoffs { handoffs[n] = Double(DispatchTime.now().uptimeNanoseconds - at) / 1e6 }
+                    sentCount.add(1, ordering: .relaxed)
                 case .busy: droppedCount.add(1, ordering: .relaxed)
                 case .failed:
                     droppedCount.add(1, ordering: .relaxed)

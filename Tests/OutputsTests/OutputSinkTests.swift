@@ -70,6 +70,9 @@ final class OutputSinkTests: TimeLimitedTestCase {
         XCTAssertGreaterThanOrEqual(secondFrames.compactMap { $0 }.first ?? -1, whileGone, "the new receiver sees the stream as it is now")
         XCTAssertGreaterThanOrEqual(secondFrames.compactMap { $0 }.first ?? -1, resumeAt - 6, "not a backlog")
         XCTAssertEqual(out.state, .sending)
+        let handoff = out.handoffPercentiles()
+        XCTAssertGreaterThan(handoff.p50, 0, "the hand-off of every sent frame is measured")
+        XCTAssertGreaterThanOrEqual(handoff.p99, handoff.p50)
     }
 
     /// A receiver that stops reading (SIGSTOP) fills the pipeline; the output then drops its own frames,
