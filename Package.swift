@@ -66,7 +66,10 @@ let package = Package(
         // Raster images, bitmap font, plots, PNG files.
         .target(name: "Imaging", dependencies: ["Basics", "CPNG"]),
         // Control: the parameter registry and store, OSC (liblo), MIDI (JACK and ALSA), mapping files, presets.
-        .target(name: "Control", dependencies: ["Basics", "CLiblo", "CALSA", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Control", dependencies: ["Basics", "Tempo", "CLiblo", "CALSA", .product(name: "Yams", package: "Yams")]),
+        // Tempo: where the beat comes from (the audio's pulse, MIDI clock, JACK transport, taps) and
+        // changes on the beat.
+        .target(name: "Tempo"),
         // Display: the SDL2 window.
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
@@ -74,12 +77,12 @@ let package = Package(
         .target(name: "Outputs", dependencies: ["Basics", "AudioIn", "Imaging", "CGStreamer", "CNDI"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "CJack"]),
+        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "Tempo", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles", "Outputs",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles", "Outputs", "Tempo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"
@@ -106,10 +109,11 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["TestSupport", "StyleGAN", "ModelFiles", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioIn", "Basics", "Imaging", "Control"], exclude: ["Scripts"]),
-        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Tempo", "Control", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["TestSupport", "FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Basics", "AllocationCounter"]),
         .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Imaging", "Basics", "AllocationCounter"]),
+        .testTarget(name: "TempoTests", dependencies: ["TestSupport", "Tempo"]),
         .testTarget(name: "DisplayTests", dependencies: ["TestSupport", "Display", "Imaging", "Basics"]),
     ],
     swiftLanguageModes: [.v5]

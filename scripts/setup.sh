@@ -11,8 +11,8 @@ packages=(
   # NDI test's private network namespace
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools iproute2
-  # programs the engine and its tests drive
-  ffmpeg jackd2 liblo-tools xvfb xdotool
+  # programs the engine and its tests drive; jack-midi-clock is the tempo tests' MIDI clock master
+  ffmpeg jackd2 liblo-tools xvfb xdotool jack-midi-clock
   # objdump, for the test that reads the JACK callbacks' machine code
   binutils
   # gdb: a test that hangs past its deadline fails with the thread stacks of what it started;

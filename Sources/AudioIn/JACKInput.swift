@@ -23,6 +23,15 @@ public struct JACKStats: Equatable, Sendable {
     public var lastCallbackMicros: UInt64
 }
 
+/// JACK transport as the latest process cycle saw it, with bar, beat and tick from a timebase master.
+public struct JACKTransport: Equatable, Sendable {
+    public var rolling: Bool
+    public var bar: Int, beat: Int, tick: Int
+    public var ticksPerBeat: Double, beatsPerBar: Double, bpm: Double
+    /// The cycle's audio clock (unwrapped JACK frame time) the position is for.
+    public var cycleClock: Int
+}
+
 /// The live engine's JACK client: audio inputs `in_1`/`in_2`, MIDI input `midi_in`, and optionally
 /// audio outputs `out_1`/`out_2` that play what a file player writes.
 ///
@@ -193,6 +202,48 @@ public final class JACKInput: @unchecked Sendable {
         }
     }
 
+    // MARK: The audio clock (any thread)
+
+    /// The audio clock (JACK frame time, unwrapped) of the newest captured frame that `read` or `skip`
+    /// has taken; nil before the first.
+    public var clockOfNewestRead: Int? {
+        let taken = capture.totalRead / 2
+        return taken > 0 ? counter(.captureOrigin) &+ taken - 1 : nil
+    }
+
+    /// A JACK frame time (a MIDI message's, say) on the audio clock: unwrapped next to the latest cycle.
+    public func unwrap(_ frameTime: UInt32) -> Int {
+        let reference = counter(.frameClock)
+        return reference &+ Int(Int32(bitPattern: frameTime &- UInt32(truncatingIfNeeded: reference)))
+    }
+
+    /// The audio clock now (frames): the latest cycle's start plus the time since it ran; nil while no
+    /// client runs. Reads atomics only, so it is safe during a reconnect.
+    public var clockNow: Int? {
+        guard counter(.clientOpen) != 0, counter(.callbacks) > 0 else { return nil }
+        let since = Double(jack_get_time() &- UInt64(UInt(bitPattern: counter(.lastCallbackMicros)))) / 1e6
+        return counter(.frameClock) + Int(since * Double(counter(.sampleRate)))
+    }
+
+    /// The transport at the latest cycle, with bar, beat and tick; nil when no timebase master
+    /// publishes them (or before the first cycle).
+    public func transport() -> JACKTransport? {
+        let sequence = counters + JACKCounter.transportSequence.rawValue
+        for _ in 0..<100 {
+            let before = sequence.pointee.load(ordering: .acquiring)
+            guard before & 1 == 0 else { continue }
+            let state = counter(.transportState)
+            let t = JACKTransport(rolling: state == 1, bar: counter(.transportBar), beat: counter(.transportBeat), tick: counter(.transportTick),
+                                  ticksPerBeat: Self.double(counter(.transportTicksPerBeat)), beatsPerBar: Self.double(counter(.transportBeatsPerBar)),
+                                  bpm: Self.double(counter(.transportBPM)), cycleClock: counter(.transportCycle))
+            guard sequence.pointee.load(ordering: .acquiring) == before else { continue }
+            return before == 0 || state < 0 ? nil : t
+        }
+        return nil
+    }
+
+    private static func double(_ bits: Int) -> Double { Double(bitPattern: UInt64(UInt(bitPattern: bits))) }
+
     // MARK: Producer side of playback (the file player thread)
 
     /// Frames the playback ring can take now.
@@ -264,6 +315,7 @@ public final class JACKInput: @unchecked Sendable {
         c.set(.bufferSize, Int(jack_get_buffer_size(client)))
         c.set(.processThread, 0)
         c.set(.shutDown, 0)
+        c.set(.clockRestart, 1)
         context.pointee.client = client
         c.set(.clientOpen, 1)
     }

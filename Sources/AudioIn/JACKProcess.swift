@@ -48,6 +48,17 @@ enum JACKCounter: Int, CaseIterable {
     /// 1 while a client is open. The frame producer asks this, never the client pointer, which the
     /// engine thread rewrites on a reconnect.
     case clientOpen
+    /// The audio clock: the latest cycle's JACK frame time, unwrapped to 64 bits (JACK's 32-bit frame
+    /// time wraps after a day at 48 kHz); 1 in `clockRestart` makes the next cycle start it afresh (a
+    /// new client, perhaps on a new server whose frame time began again).
+    case frameClock, clockRestart
+    /// The audio clock of captured frame 0: captured frame k was heard at `captureOrigin + k` (it moves
+    /// only when frames are lost: a full ring, an xrun).
+    case captureOrigin
+    /// JACK transport at the latest cycle, as a sequence lock: odd while the callback writes the fields.
+    /// State 0 stopped, 1 rolling, -1 no bar and beat published (no timebase master).
+    case transportSequence, transportState, transportBar, transportBeat, transportTick
+    case transportTicksPerBeat, transportBeatsPerBar, transportBPM, transportCycle
 }
 
 /// Everything the callbacks read, at a fixed address for the client's lifetime. The engine thread
@@ -91,6 +102,9 @@ func jackProcess(_ nframes: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> 
     let cycleStart = jack_last_frame_time(c.client)
     if c.get(.processThread) == 0 { c.set(.processThread, Int(bitPattern: UInt(pthread_self()))) }
 
+    clock(c, cycleStart: cycleStart)
+    transport(c)
+
     if !c.capturesPlayback, let left = jack_port_get_buffer(c.in1, nframes), let right = jack_port_get_buffer(c.in2, nframes) {
         capture(c, left: left, right: right, frames: frames)
     }
@@ -127,9 +141,40 @@ func jackProcess(_ nframes: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> 
     return 0
 }
 
+/// Advances the audio clock to this cycle (unwrapping JACK's 32-bit frame time).
+@inline(__always)
+private func clock(_ c: JACKProcessContext, cycleStart: jack_nframes_t) {
+    let previous = c.get(.frameClock)
+    if c.get(.clockRestart) != 0 {
+        c.set(.frameClock, Int(cycleStart))
+        c.set(.clockRestart, 0)
+    } else {
+        c.set(.frameClock, previous &+ Int(Int32(bitPattern: cycleStart &- UInt32(truncatingIfNeeded: previous))))
+    }
+}
+
+/// Publishes the transport's state and, where a timebase master gives them, bar, beat and tick.
+@inline(__always)
+private func transport(_ c: JACKProcessContext) {
+    var position = jack_position_t()
+    let state = jack_transport_query(c.client, &position)
+    let bbt = position.valid.rawValue & JackPositionBBT.rawValue != 0
+    c.add(.transportSequence, 1)
+    c.set(.transportState, bbt ? (state == JackTransportRolling ? 1 : 0) : -1)
+    if bbt {
+        c.set(.transportBar, Int(position.bar)); c.set(.transportBeat, Int(position.beat)); c.set(.transportTick, Int(position.tick))
+        c.set(.transportTicksPerBeat, Int(bitPattern: UInt(position.ticks_per_beat.bitPattern)))
+        c.set(.transportBeatsPerBar, Int(bitPattern: UInt(Double(position.beats_per_bar).bitPattern)))
+        c.set(.transportBPM, Int(bitPattern: UInt(position.beats_per_minute.bitPattern)))
+        c.set(.transportCycle, c.get(.frameClock))
+    }
+    c.add(.transportSequence, 1)
+}
+
 /// Stores one cycle of stereo in the capture ring; what does not fit is counted, never waited for.
 @inline(__always)
 private func capture(_ c: JACKProcessContext, left: UnsafeMutableRawPointer, right: UnsafeMutableRawPointer, frames: Int) {
+    c.set(.captureOrigin, c.get(.frameClock) &- c.capture.totalWritten / 2)
     let stored = c.capture.writeInterleaved(left: left.assumingMemoryBound(to: Float.self),
                                             right: right.assumingMemoryBound(to: Float.self), frames: frames)
     if stored < frames { c.add(.overflows, 2 * (frames - stored)) }

@@ -53,6 +53,9 @@ public struct SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Elements waiting to be read.
     public var count: Int { writtenIndex.pointee.load(ordering: .acquiring) - readIndex.pointee.load(ordering: .acquiring) }
     public var isEmpty: Bool { count == 0 }
+    /// Elements ever written, and ever read (or skipped): positions in the stream the ring carries.
+    public var totalWritten: Int { writtenIndex.pointee.load(ordering: .acquiring) }
+    public var totalRead: Int { readIndex.pointee.load(ordering: .acquiring) }
     public var isFull: Bool { count == capacity }
 
     // MARK: Producer side

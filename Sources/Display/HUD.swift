@@ -47,7 +47,7 @@ public enum HUD {
         let banner = Rect(x: margin, y: status.maxY + 3 * s, width: status.width, height: 14 * s + 2 * pad)
         let recordingWidth = 32 * char + 2 * pad
         let recording = Rect(x: width - margin - recordingWidth, y: margin, width: recordingWidth, height: textHeight(2) + 2 * pad)
-        let featuresHeight = textHeight(7) + 2 * pad
+        let featuresHeight = textHeight(8) + 2 * pad     // meters, chroma (3), BPM, beat
         let features = Rect(x: margin, y: height - margin - featuresHeight, width: 36 * char + 2 * pad, height: featuresHeight)
         let sparkHeight = 24 * s
         let correlationHeight = line + 17 * s + sparkHeight + 2 * pad
@@ -160,7 +160,19 @@ public enum HUD {
         }
         y += 3 * line
         let bpm = state.bpm.map { String(format: "%.1f", $0) } ?? "--"
-        BitmapFont.draw("BPM    " + bpm, x: r.x + pad, y: y, color: text, scale: s, into: &raster)
+        BitmapFont.draw("BPM    " + bpm + " " + state.tempoSource, x: r.x + pad, y: y, color: state.tempoFallback ? Color(255, 90, 70) : text,
+                        scale: s, into: &raster)
+        guard !state.tempoSource.isEmpty, state.beat.isFinite else { return }
+        // The bar's four beats: the one playing now lit, its remaining part shrinking with the phase.
+        y += line
+        let beatInBar = Int(state.beat.rounded(.down)) & 3, phase = state.beat - state.beat.rounded(.down)
+        let cell = barWidth / 4
+        BitmapFont.draw("BEAT", x: r.x + pad, y: y, color: dim, scale: s, into: &raster)
+        for i in 0..<4 {
+            let x = barX + i * cell
+            raster.fill(x: x, y: y, width: cell - s, height: 7 * s, Color(255, 255, 255, 40))
+            if i == beatInBar { raster.fill(x: x, y: y, width: Int(Double(cell - s) * (1 - phase)), height: 7 * s, Color(255, 220, 80)) }
+        }
     }
 
     /// The last values (one per pixel column at most) on a symmetric scale around zero, so the sign reads at a glance.

@@ -20,6 +20,12 @@ public struct HUDState: Equatable, Sendable {
     public var chroma: [Float]
     /// nil while the tempo is not known yet.
     public var bpm: Double?
+    /// Where the beat comes from ("DETECT", "MIDI-CLOCK", …; empty: not shown), the beat (beats since
+    /// the source's zero, for the bar's four lights and the phase), and whether the chosen source is
+    /// silent and the detected beat stands in (drawn as a warning).
+    public var tempoSource: String = ""
+    public var beat: Double = 0
+    public var tempoFallback = false
     /// The rolling balanced audiovisual correlation; nil until the window is full.
     public var correlation: Double?
     /// Recent correlation values, oldest first: the sparkline.

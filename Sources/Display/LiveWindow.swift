@@ -8,6 +8,8 @@ public final class LiveWindow {
     /// What a key asks the engine to do.
     public enum Action: Equatable, Sendable {
         case toggleFullscreen, toggleHUD, toggleRecording, toggleFreeze, learn, quit
+        /// T: one tap of tap tempo.
+        case tap
         /// Number keys 1–9.
         case preset(Int)
     }
@@ -166,7 +168,7 @@ public final class LiveWindow {
         return events
     }
 
-    /// The key map of the spec: F, H, R, space, 1–9 (top row or keypad), L, Esc.
+    /// The key map of the spec: F, H, R, space, 1–9 (top row or keypad), L, T (tap tempo), Esc.
     public static func action(forKey key: SDL_Keycode) -> Action? {
         let k = Int(key)
         switch k {
@@ -175,6 +177,7 @@ public final class LiveWindow {
         case Int(SDLK_r.rawValue): return .toggleRecording
         case Int(SDLK_SPACE.rawValue): return .toggleFreeze
         case Int(SDLK_l.rawValue): return .learn
+        case Int(SDLK_t.rawValue): return .tap
         case Int(SDLK_ESCAPE.rawValue): return .quit
         case Int(SDLK_1.rawValue)...Int(SDLK_9.rawValue): return .preset(k - Int(SDLK_1.rawValue) + 1)
         case Int(SDLK_KP_1.rawValue)...Int(SDLK_KP_9.rawValue): return .preset(k - Int(SDLK_KP_1.rawValue) + 1)

@@ -11,6 +11,7 @@ import Synchronization
 import ModelFiles
 import StyleGAN
 import Synthesis
+import Tempo
 
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -114,6 +115,12 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "With adapt: the frame time (ms) a frame must fit (default: 80 % of a frame's slot).")
     var frameBudget: Double?
 
+    @Option(help: "Where the beat comes from: \(TempoSource.names.joined(separator: ", ")) (live: tempo.source). See Docs/tempo.md.")
+    var tempo: TempoSource = .detect
+
+    @Option(help: "Changes on the beat: \(Quantize.names.joined(separator: ", ")) (live: control.quantize). Preset recall, morph start, palette change and synth switch then wait for the next boundary.")
+    var quantize: Quantize = .off
+
     @Flag(help: "Events as JSON lines on standard output (started, recording, reload, summary; see Docs/live-events.md). Messages for people stay on standard error.")
     var json = false
 
@@ -151,7 +158,12 @@ struct LiveCommand: ParsableCommand {
         c.screenshot = screenshot
         c.screenshotEvery = screenshotEvery
         c.maxBehindSeconds = maxBehind
+        c.tempo = tempo
+        c.quantize = quantize
         try output.apply(to: &c)
         return c
     }
 }
+
+extension TempoSource: ExpressibleByArgument {}
+extension Quantize: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import AudioIn
+import Tempo
 import Foundation
 
 /// Where the engine's audio comes from: the JACK inputs, or a file played on an internal clock.
@@ -22,6 +23,12 @@ public protocol AudioSource: AnyObject {
     /// False while the source cannot deliver (a JACK server that went away): the engine then draws on
     /// silence at the wall clock's pace, so controls and ramps go on while the audio is missing.
     var deliversAudio: Bool { get }
+    /// The audio clock (frames) of the newest sample `read` handed over, and the clock now: the time
+    /// base MIDI clock stamps and the beat are read on. nil where the source has no clock (yet).
+    var clockOfNewestRead: Int? { get }
+    var clockNow: Int? { get }
+    /// The JACK transport's position, where a timebase master publishes bar and beat (nil elsewhere).
+    var transport: TransportPosition? { get }
 }
 
 extension AudioSource {
@@ -29,6 +36,9 @@ extension AudioSource {
     public var backlog: Int { 0 }
     public func skip(keepingNewest: Int) -> Int { 0 }
     public var deliversAudio: Bool { true }
+    public var clockOfNewestRead: Int? { nil }
+    public var clockNow: Int? { nil }
+    public var transport: TransportPosition? { nil }
 }
 
 /// A file played on an internal real-time clock: each read hands over the samples whose time has
@@ -78,6 +88,10 @@ public final class FilePlayback: AudioSource {
     }
 
     public var secondsSinceNewestSample: Double { Double(clockPosition - position) / sampleRate }
+
+    /// The file's own clock: sample k of the playback was heard at k.
+    public var clockOfNewestRead: Int? { position > 0 ? position - 1 : nil }
+    public var clockNow: Int? { clockPosition }
 
     public var status: (text: String, warning: Bool) {
         let seconds = Int(Double(position) / sampleRate)

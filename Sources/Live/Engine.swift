@@ -9,6 +9,7 @@ import ModelFiles
 import Recording
 import StyleGAN
 import Synthesis
+import Tempo
 
 /// The live engine as a library type, built from one `EngineConfiguration`: audio in, the frame
 /// producer (features, envelope network, decoder, generator) on its thread, the window with its HUD,
@@ -93,7 +94,7 @@ public final class Engine {
         let presets = try configuration.presetsFolder ?? ShippedFiles.locate("Presets")
         control = EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: presets), osc: osc,
                                 modelName: generator.untrained ? "default" : generator.label)
-        control.midi = try Self.openMIDI(configuration, store: producer.parameters, source: source, notices: &notices)
+        control.midi = try Self.openMIDI(configuration, store: producer.parameters, source: source, tempo: producer.tempo, notices: &notices)
         pending = notices
         let inbox = fromOtherThreads
         osc?.log = { line in inbox.value.withLock { $0.append(.controller(line)) } }
@@ -104,6 +105,8 @@ public final class Engine {
                                   centreSeconds: 8, parameters: store.registry.parameters.map(\.name))
         }
         if !configuration.hud { store.set("hud", 0) }
+        store.set("tempo.source", Double(TempoSource.allCases.firstIndex(of: configuration.tempo) ?? 0))
+        store.set("control.quantize", Double(Quantize.allCases.firstIndex(of: configuration.quantize) ?? 0))
         if isFullscreen { store.set("fullscreen", 1) }
         if configuration.recordAtStart { store.set("record", 1) }
         for group in ["deep", "middle", "shallow"] { store.set("\(group).palette", Double(configuration.paletteSeed)) }
@@ -192,6 +195,7 @@ public final class Engine {
             case .toggleFullscreen: flip("fullscreen")
             case .toggleRecording: flip("record")
             case .toggleFreeze: flip("freeze")
+            case .tap: store.set("tempo.tap", 1)
             case .preset(let slot): control.recall(slot: slot)
             case .learn: control.arm(learn: control.lastTouched ?? store.registry.index(of: "intensity")!)
             case .quit: break
@@ -287,7 +291,10 @@ public final class Engine {
         state.fps = s.fps; state.frameTimeMs = s.frameTimeMs
         state.rms = min(1, s.rms * 4); state.onsets = min(1, s.onsets); state.pulse = min(1, s.pulse)
         state.chroma = (0..<12).map { s.chroma[$0] }
-        state.bpm = s.bpm > 0 ? s.bpm : nil
+        let tempo = producer.tempo.status
+        state.bpm = tempo.bpm > 0 ? tempo.bpm : nil
+        state.tempoSource = tempo.source.hudName
+        state.beat = tempo.beat; state.tempoFallback = tempo.fallback
         state.presetName = control.presetName
         state.learnPrompt = control.learnPrompt
         let correlation = watch.reading

@@ -1,5 +1,6 @@
 import Foundation
 import Outputs
+import Tempo
 
 /// Everything the live engine is built from, as one value: `latentvj live` fills it from its options,
 /// `bench live` and the tests from theirs, and all of them get the same engine.
@@ -64,6 +65,9 @@ public struct EngineConfiguration: Sendable {
     public var ndiRuntime: String?
     /// How far the analysis may fall behind before it skips to the newest audio (seconds).
     public var maxBehindSeconds = 0.5
+    /// Where the beat comes from at start (`tempo.source` changes it live), and changes on the beat.
+    public var tempo: TempoSource = .detect
+    public var quantize: Quantize = .off
 
     public init() {}
 }

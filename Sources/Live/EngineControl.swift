@@ -94,6 +94,11 @@ public final class EngineControl {
             osc.broadcast("/lvj/status/bpm", [.number(status.bpm)])
             osc.broadcast("/lvj/status/recording", [.number(status.recording ? 1 : 0)])
             osc.broadcast("/lvj/status/preset", [.text(presetName)])
+            // The beat: source, BPM, phase (0…1), beat (since the source's zero), running, and 1 while
+            // the chosen source is silent and the detected beat stands in.
+            let tempo = producer.tempo.status
+            osc.broadcast("/lvj/status/tempo", [.text(tempo.source.rawValue), .number(tempo.bpm), .number(tempo.phase), .number(tempo.beat),
+                                                .number(tempo.running ? 1 : 0), .number(tempo.fallback ? 1 : 0)])
             // For monitors (and `bench soak`): frames rendered at engine time `now`, xruns, audio server
             // connected; then the music's clock: skips to the newest audio, audio waiting (s), the newest
             // frame's audio-to-frame latency (ms), rows of music the state advanced by, and their seconds.
@@ -129,7 +134,7 @@ public final class EngineControl {
                 try producer.change(network: try EnvelopeModelFile.load(path: path), name: envelope)
                 envelopePath = path
             }
-            preset.apply(to: store, morph: morph)
+            preset.apply(to: store, morph: morph, onBeat: quantizing)
             presetName = preset.name
             let warning = preset.model.flatMap { $0 != modelName ? "made with model \($0); running \(modelName): restart with --model to switch" : nil }
             report(.presetRecalled(name: preset.name, morphSeconds: morph, warning: warning))
@@ -187,6 +192,10 @@ public final class EngineControl {
     }
     private var events: [EngineEvent] = []
 
+    /// True while `control.quantize` is on: a preset recall, a morph's start and a palette change wait
+    /// for the next boundary.
+    var quantizing: Bool { (store.value("control.quantize") ?? 0) != 0 }
+
     /// Palette numbers changed (a preset, OSC, MIDI) or a reseed fired: draw the new latents here and
     /// hand them to the producer, which swaps them in at its next frame.
     private func followPalettes() {
@@ -194,7 +203,7 @@ public final class EngineControl {
             let r = producer.binding.reseedIndex(group: g)
             if store.serial(r) != seenReseed[g] {
                 seenReseed[g] = store.serial(r)
-                store.set(producer.binding.paletteIndex(group: g), Double(Int.random(in: 1...9999)))
+                store.set(producer.binding.paletteIndex(group: g), Double(Int.random(in: 1...9999)), onBeat: quantizing)
             }
             let p = producer.binding.paletteIndex(group: g)
             guard store.serial(p) != seenPalette[g] else { continue }
@@ -202,7 +211,7 @@ public final class EngineControl {
             let seed = ParameterBinding.seed(paletteNumber: Int(store.value(p)), group: g)
             guard seed != producer.paletteSeeds[g] else { continue }
             let latents = Palette.draw(generator: generator, size: producer.paletteSize, seed: seed)
-            _ = producer.change(palette: .init(group: g, latents: latents, seed: seed))   // anything it hands back is released here
+            _ = producer.change(palette: .init(group: g, latents: latents, seed: seed, onBeat: quantizing))   // anything it hands back is released here
         }
     }
 }

@@ -23,18 +23,20 @@ extension Engine {
     /// MIDI from JACK's midi_in (when the engine is a JACK client) and, if asked, the ALSA sequencer; one
     /// mapping router for both. A broken mapping file is an error at start (file, line, field).
     static func openMIDI(_ configuration: EngineConfiguration, store: ParameterStore, source: AudioSource,
-                         notices: inout [EngineEvent]) throws -> MIDIControl {
+                         tempo: TempoControl, notices: inout [EngineEvent]) throws -> MIDIControl {
         let paths = configuration.mappings.isEmpty ? [try ShippedFiles.locate("Mappings/nanokontrol2.yaml")] : configuration.mappings
         let midi = try MIDIControl(store: store, mappingPaths: paths)
+        midi.tempo = tempo
+        midi.clockNow = { [weak source] in source.flatMap { s in s.clockNow.map { Double($0) / s.sampleRate } } }
         var inputs: [String] = []
         if let jack = source as? JACKSource {
-            midi.add { jack.input.readMIDI().map(\.bytes) }
+            midi.add { jack.input.readMIDI().map { ($0.bytes, Double(jack.input.unwrap($0.time)) / jack.sampleRate) } }
             inputs.append("JACK \(jack.input.clientName):midi_in")
         }
         if configuration.alsaMidi {
             do {
                 let alsa = try ALSASequencer()
-                midi.add { alsa.read() }
+                midi.add { alsa.read().map { ($0, nil) } }
                 inputs.append("ALSA sequencer port \(alsa.port)")
             } catch {
                 notices.append(.notice("\(error)"))

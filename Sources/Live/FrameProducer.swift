@@ -7,6 +7,7 @@ import StyleGAN
 import Synchronization
 import Recording
 import Synthesis
+import Tempo
 
 /// What the HUD needs from the frame producer, in a value with no heap storage, so publishing it
 /// every frame allocates nothing.
@@ -70,7 +71,9 @@ public final class FrameProducer: @unchecked Sendable {
     private let stats = Lock(ProducerStats())
     private let stopFlag = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
-    private var beats: BeatClock
+    /// The beat each row is drawn at (detected or external) and the quantize boundaries.
+    private let beats: RowBeats
+    public var tempo: TempoControl { beats.tempo }
     /// Frames rendered, and feature rows (1/fps s of music each) the state has advanced by.
     private var frameCount = 0
     private var stateRows = 0
@@ -88,7 +91,7 @@ public final class FrameProducer: @unchecked Sendable {
     /// Columns the HUD reads, looked up once rather than per frame.
     private static let tempoAt = CausalLayout.offset(of: "tempo")!, rmsAt = CausalLayout.offset(of: "rms")!
     private static let onsetAt = CausalLayout.offset(of: "onsets")!, pulseAt = CausalLayout.offset(of: "pulse")!
-    private static let chromaAt = CausalLayout.offset(of: "chroma")!
+    private static let chromaAt = CausalLayout.offset(of: "chroma")!, phaseAt = CausalLayout.offset(of: "beat_phase")!
     /// `LayerGroup.allCases` builds a new array on every call; this one is built once.
     private static let groups = LayerGroup.allCases
     /// Frame times of every frame (ms), preallocated for `maxFrames`, for the summary's percentiles.
@@ -125,7 +128,11 @@ public final class FrameProducer: @unchecked Sendable {
     /// replaced latents, waiting for the main thread to release them (nothing is freed here).
     public struct PaletteChange {
         public var group: Int, latents: [Float], seed: UInt64
-        public init(group: Int, latents: [Float], seed: UInt64) { self.group = group; self.latents = latents; self.seed = seed }
+        /// Waits for the next quantize boundary (a change made while changes are quantized).
+        public var onBeat: Bool
+        public init(group: Int, latents: [Float], seed: UInt64, onBeat: Bool = false) {
+            self.group = group; self.latents = latents; self.seed = seed; self.onBeat = onBeat
+        }
     }
     /// One pending slot and one retired slot per group (deep, middle, shallow): a preset recall changes
     /// all three palettes at once, and each must arrive.
@@ -154,7 +161,7 @@ public final class FrameProducer: @unchecked Sendable {
     /// The decoder must have been made for this network's layout and for `generator` (its noise layers
     /// and ws): a mismatch is an error here, never an out-of-bounds read in a frame.
     public init(source: AudioSource, generator: GeneratorBackend, network: EnvelopeModelFile, decoder: ParameterFreeDecoder, fps: Double,
-                parameters: ParameterStore? = nil, networkName: String = "envelope network") throws {
+                parameters: ParameterStore? = nil, networkName: String = "envelope network", tempo: TempoControl = TempoControl()) throws {
         guard network.layout == decoder.layout else {
             throw UsageError("\(networkName) drives the decoder layout \(network.layout), but the decoder was set up for \(decoder.layout)")
         }
@@ -168,13 +175,13 @@ public final class FrameProducer: @unchecked Sendable {
         let registry = ParameterBinding.registry(decoder: decoder, features: network.features)
         self.parameters = parameters ?? ParameterStore(registry: registry)
         binding = ParameterBinding(registry: self.parameters.registry, noiseResolutions: decoder.noiseResolutions, features: network.features)
-        follower = ParameterFollower(store: self.parameters)
+        follower = ParameterFollower(store: self.parameters, alwaysOnBeat: ["synth"])
         neutral = .allocate(capacity: network.shape.outputs); neutral.initialize(repeating: 0, count: network.shape.outputs)
         self.source = source
         renderer = FrameRenderer(backend: generator)
         self.decoder = decoder
         self.fps = fps
-        beats = BeatClock(fps: fps)
+        beats = RowBeats(tempo: tempo, registry: self.parameters.registry, fps: fps)
         extractor = try CausalExtractor(sampleRate: source.sampleRate, fps: fps)
         statistics = network.statistics
         runner = EnvelopeRunner(network: try network.network(path: "envelope network"))
@@ -300,17 +307,25 @@ public final class FrameProducer: @unchecked Sendable {
         let t0 = DispatchTime.now().uptimeNanoseconds
         followSampleRate()
         // Each swap runs (none may be skipped because another happened): a change to show.
-        let palette = swapPendingPalette(), network = swapPendingNetwork(), model = swapPendingModel()
-        let swapped = palette || network || model
+        // A palette change made while changes are quantized waits for its boundary row (below).
+        let quantized = beats.quantize(follower.values) != .off
+        let palette = swapPendingPalette(includingOnBeat: !quantized), network = swapPendingNetwork(), model = swapPendingModel()
+        var swapped = palette || network || model
         catchUpIfBehind()
+        let consumedBefore = extractor.samplesConsumed
         var n = source.read(into: audio, maxFrames: audioCapacity)
+        // The audio clock of this read's newest sample: each row's clock counts back from it.
+        let newestClock = n > 0 ? source.clockOfNewestRead : nil
         if n == 0 { n = silenceWhileTheSourceIsGone(now: t0) } else { silenceSince = 0 }
         let ageAtRead = source.secondsSinceNewestSample
+        let rate = extractor.sampleRate
+        let transport = source.transport
         let frame = frameCount
         var rowsSeen = 0
         extractor.process(UnsafeBufferPointer(start: audio, count: n)) { _, newRow in
             for c in 0..<CausalLayout.width { row[c] = newRow[c] }
-            advanceOneRow(frame: frame)
+            let seconds = newestClock.map { Double($0 - (consumedBefore + n - extractor.lastRowEndSample)) / rate }
+            if advanceOneRow(frame: frame, seconds: seconds, transport: transport) { swapped = true }
             rowsSeen += 1
         }
         guard rowsSeen > 0 || swapped else {
@@ -343,6 +358,8 @@ public final class FrameProducer: @unchecked Sendable {
         let waiting = Double(extractor.samplesConsumed - extractor.lastRowEndSample) / extractor.sampleRate
         let latency = 1000 * (ageAtRead + waiting) + ms
         if frame < maxFrames { frameTimes[frame] = ms; latencies[frame] = latency }
+        beats.measured(latencyMs: latency)
+        beats.publish()
         let seconds = earlierSeconds + Double(extractor.samplesConsumed + skippedSamples) / extractor.sampleRate
         let behind = Double(source.backlog) / extractor.sampleRate
         stats.withLock { s in
@@ -363,10 +380,17 @@ public final class FrameProducer: @unchecked Sendable {
         }
     }
 
-    /// One feature row (1/fps s of music): ramps, network, decoder state, beat and musical time.
-    private func advanceOneRow(frame: Int) {
+    /// One feature row (1/fps s of music): beat, ramps, network, decoder state and musical time.
+    /// `seconds` is the row's audio clock. True when a palette change waiting for the beat was swapped in.
+    private func advanceOneRow(frame: Int, seconds: Double?, transport: TransportPosition?) -> Bool {
         stateRows += 1
-        follower.advance(dt: 1 / fps)
+        lastBpm = Double(row[Self.tempoAt]); lastRms = Double(row[Self.rmsAt])
+        let (beat, boundary) = beats.advance(bpm: lastBpm, phase: Double(row[Self.phaseAt]), rms: lastRms, seconds: seconds,
+                                             transport: transport, values: follower.values)
+        let quantized = beats.quantize(follower.values) != .off
+        // While changes are quantized, what waits for the beat is taken on the boundary row only.
+        follower.advance(dt: 1 / fps, holdingForBeat: quantized && !boundary)
+        let paletteOnBeat = quantized && boundary && swapPendingPalette(includingOnBeat: true)
         let values = follower.values
         statistics.apply(row, into: z)
         binding.weigh(z, values)
@@ -374,13 +398,13 @@ public final class FrameProducer: @unchecked Sendable {
         binding.applyGains(values, to: decoder)
         let drive = binding.isSynthOff(values) ? UnsafePointer(neutral) : UnsafePointer(envelopes)
         decoder.step(drive)
-        // Musical time: beats and the noise loop advance with the music and stand still in silence.
-        lastBpm = Double(row[Self.tempoAt]); lastRms = Double(row[Self.rmsAt])
-        rowBeat = beats.tick(bpm: lastBpm, rms: lastRms)
+        // Musical time: the noise loop advances with the music and stands still in silence.
+        rowBeat = beat
         rowTime = musicalTime
         musicalTime += BeatClock.activity(rms: lastRms)
         let position = extractor.lastRowEndSample + skippedSamples
         log.withLock { $0?.add(frame: frame, audioPosition: position, beat: rowBeat, time: rowTime, envelopes: drive, parameters: values) }
+        return paletteOnBeat
     }
 
     /// Behind means skip, visibly: when more than `maxBehindSeconds` of audio wait, the oldest is
@@ -398,7 +422,7 @@ public final class FrameProducer: @unchecked Sendable {
         while skippedRowRemainder >= 1 {
             skippedRowRemainder -= 1
             follower.advance(dt: 1 / fps)
-            _ = beats.tick(bpm: lastBpm, rms: lastRms)
+            beats.skipRow(bpm: lastBpm, rms: lastRms)
             musicalTime += BeatClock.activity(rms: lastRms)
         }
     }
@@ -450,11 +474,12 @@ public final class FrameProducer: @unchecked Sendable {
 
     /// Swaps in the palettes the main thread drew (any of the three groups); the old latents go back to
     /// it for release. (`change(palette:)` emptied each retired slot it fills, so nothing is freed here.)
-    private func swapPendingPalette() -> Bool {
+    /// Changes that wait for the beat stay pending unless `includingOnBeat`.
+    private func swapPendingPalette(includingOnBeat: Bool) -> Bool {
         paletteExchange.withLock { e in
             var swapped = false
             for g in 0..<3 {
-                guard var change = e.pending[group: g] else { continue }
+                guard var change = e.pending[group: g], includingOnBeat || !change.onBeat else { continue }
                 e.pending[group: g] = nil
                 decoder.palette.exchange(Self.groups[change.group], latents: &change.latents, seed: change.seed)
                 e.retired[group: g] = change.latents

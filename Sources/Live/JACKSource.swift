@@ -1,4 +1,5 @@
 import AudioIn
+import Tempo
 import Basics
 import Foundation
 import Synchronization
@@ -149,6 +150,17 @@ public final class JACKSource: AudioSource {
     public func skip(keepingNewest keep: Int) -> Int { input.skip(frames: max(0, input.availableFrames - max(0, keep))) }
 
     public var deliversAudio: Bool { input.isConnected }
+
+    /// JACK's frame time, unwrapped: the clock MIDI messages are stamped on.
+    public var clockOfNewestRead: Int? { input.clockOfNewestRead }
+    public var clockNow: Int? { input.clockNow }
+
+    /// The JACK transport, where a timebase master publishes bar and beat.
+    public var transport: TransportPosition? {
+        guard let t = input.transport() else { return nil }
+        return TransportPosition(rolling: t.rolling, bar: t.bar, beat: t.beat, tick: t.tick, ticksPerBeat: t.ticksPerBeat,
+                                 beatsPerBar: t.beatsPerBar, bpm: t.bpm, time: Double(t.cycleClock) / sampleRate)
+    }
 
     public var secondsSinceNewestSample: Double {
         guard let now = input.microsecondsNow else { return 0 }

@@ -3,13 +3,18 @@ import Basics
 import Control
 import Foundation
 import Synchronization
+import Tempo
 
 /// The control thread for MIDI (spec "Threads": control): every millisecond it takes what the JACK
 /// MIDI port (and the ALSA sequencer, where there is one) received, turns it into `MIDIMessage`s and
 /// hands them to MIDI learn or the mapping router, which write the lock-free parameter store. OSC
 /// addresses that a mapping file binds come here too (from liblo's thread), so one router serves both.
+/// MIDI clock goes to the tempo tracker with its JACK time, and taps (`tempo.tap`, however set) are
+/// stamped here on the audio clock.
 public final class MIDIControl: @unchecked Sendable {
-    public typealias ByteSource = () -> [[UInt8]]
+    /// A MIDI input: the messages that arrived, each with its time on the audio clock (seconds), where
+    /// the input stamps one (JACK does; ALSA's are taken as arriving now).
+    public typealias ByteSource = () -> [(bytes: [UInt8], seconds: Double?)]
 
     public let store: ParameterStore
     /// The mapping files in use (a MIDI controller's and a tablet's, say), merged into one router. The
@@ -27,6 +32,14 @@ public final class MIDIControl: @unchecked Sendable {
     /// the router's program-change closure can hold it before `self` exists.
     private let pending = Shared<(slots: [Int], learned: [String])>(([], []))
     private let counters = Lock<(messages: Int, garbage: Int)>((0, 0))
+    /// Where MIDI clock, start, stop, continue and song position go (nil: they are ignored), and the
+    /// audio clock now (s), for messages without a time of their own and for taps.
+    public var tempo: TempoControl?
+    public var clockNow: () -> Double? = { nil }
+    /// `tempo.tap` (set by OSC, a mapped control or a key): each set is a tap, stamped by this thread
+    /// within a millisecond of it, not at the next frame.
+    private let tapIndex: Int?
+    private var seenTaps = 0
 
     /// Loads the mappings (an error names file, line and field).
     public convenience init(store: ParameterStore, mappingPath: String?) throws {
@@ -37,6 +50,8 @@ public final class MIDIControl: @unchecked Sendable {
         self.store = store
         self.mappingPaths = mappingPaths
         learn = MIDILearn(registry: store.registry)
+        tapIndex = store.registry.index(of: "tempo.tap")
+        seenTaps = tapIndex.map(store.serial) ?? 0
         let mapping = try Self.load(mappingPaths, registry: store.registry)
         let pending = self.pending
         router = Lock(MappingRouter(mapping: mapping, store: store, onProgram: { slot in pending.value.withLock { $0.slots.append(slot) } }))
@@ -88,11 +103,24 @@ public final class MIDIControl: @unchecked Sendable {
 
     /// One turn of the control thread (tests call it directly).
     public func pollOnce() {
-        for source in sources { for bytes in source() { handle(bytes: bytes) } }
+        for source in sources { for m in source() { handle(bytes: m.bytes, at: m.seconds) } }
+        if let tapIndex, store.serial(tapIndex) != seenTaps {
+            seenTaps = store.serial(tapIndex)
+            if let tempo, let now = clockNow() { tempo.tap(at: now) }
+        }
     }
 
-    /// Raw MIDI bytes from any source: garbage is counted and dropped, never fatal.
-    public func handle(bytes: [UInt8]) {
+    /// Raw MIDI bytes from any source: garbage is counted and dropped, never fatal. System real-time
+    /// messages (clock, start, stop, continue) and song position go to the tempo tracker, stamped with
+    /// `seconds` on the audio clock.
+    public func handle(bytes: [UInt8], at seconds: Double? = nil) {
+        if let status = bytes.first, status >= 0xF8 || status == 0xF2 {
+            let time = seconds ?? clockNow()
+            if let tempo, let time {
+                _ = tempo.receive(status: status, data1: bytes.count > 1 ? bytes[1] : 0, data2: bytes.count > 2 ? bytes[2] : 0, at: time)
+            }
+            return      // real-time traffic: never a control, never garbage
+        }
         guard let message = MIDIMessage(bytes: bytes) else { counters.withLock { $0.garbage += 1 }; return }
         counters.withLock { $0.messages += 1 }
         // Learn is armed and cancelled from the main thread under the router's lock: offered under it too.

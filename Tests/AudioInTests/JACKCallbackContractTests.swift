@@ -175,13 +175,14 @@ extension JACKClientTests {
     }
 }
 
-/// What the callbacks' machine code may call: JACK's buffer and clock accessors (lock-free in jackd2),
+/// What the callbacks' machine code may call: JACK's buffer and clock accessors and its transport query
+/// (lock-free in jackd2, and documented as real-time safe),
 /// pthread_self, and the compiler's memory primitives. Not in the list, and so failing the test, is any
 /// Swift runtime entry: swift_retain/release (reference counts), swift_allocObject, swift_once (lazy
 /// globals), the runtime's futex mutex; also print, logging, and indirect calls through unknown pointers.
 private let allowedCallees: Set<String> = [
     "jack_last_frame_time", "jack_port_get_buffer", "jack_midi_get_event_count", "jack_midi_event_get",
-    "jack_get_time", "pthread_self", "memset", "memcpy", "memmove", "__stack_chk_fail",
+    "jack_get_time", "jack_transport_query", "pthread_self", "memset", "memcpy", "memmove", "__stack_chk_fail",
 ]
 
 /// The real-time callbacks, by their mangled names' distinctive parts (module AudioIn).

@@ -30,7 +30,9 @@ final class ParameterTests: TimeLimitedTestCase {
         let store = ParameterStore(registry: registry)
         for name in ["hud", "fullscreen", "freeze", "blackout", "record"] { store.set(name, 1 - (store.value(name) ?? 0)) }
         let captured = Set(Preset.capture(name: "p", store: store, model: nil, envelope: nil).parameters.keys)
-        XCTAssertEqual(Set(registry.parameters.filter { $0.role != .scene }.map(\.name)), ["hud", "fullscreen", "freeze", "blackout", "record"])
+        XCTAssertEqual(Set(registry.parameters.filter { $0.role != .scene }.map(\.name)),
+                       ["hud", "fullscreen", "freeze", "blackout", "record", "tempo.source", "tempo.tap", "tempo.offset", "control.quantize"],
+                       "the rig's tempo and quantize settings stay out of presets")
         XCTAssertEqual(captured, Set(registry.parameters.filter { $0.role == .scene && $0.kind != .trigger }.map(\.name)), "every scene value (a trigger has none)")
         XCTAssertEqual(registry.parameters.first { $0.name == "record" }?.role, .transport)
     }
@@ -93,6 +95,31 @@ final class ParameterTests: TimeLimitedTestCase {
             follower.advance(dt: 1.0 / 30)
         }
         XCTAssertEqual(lvj_count_allocations_end(), 0)
+    }
+
+    /// Quantized changes: what waits for the beat (a preset's sets, the synth switch) is held while the
+    /// rows are between boundaries and taken on the boundary row, where its morph starts; a knob moved by
+    /// hand acts at once; with changes not quantized nothing waits.
+    func testChangesThatWaitForTheBeatAreTakenOnTheBoundaryRow() {
+        let store = ParameterStore(registry: registry)
+        let follower = ParameterFollower(store: store, alwaysOnBeat: ["synth"])
+        let intensity = registry.index(of: "intensity")!, psi = registry.index(of: "psi")!, synth = registry.index(of: "synth")!
+        store.set(intensity, 2, ramp: 1, onBeat: true)
+        store.set(psi, 0.5, ramp: 0)                      // by hand
+        store.set(synth, 1)                               // the synth switch always waits
+        for _ in 0..<5 { follower.advance(dt: 0.1, holdingForBeat: true) }
+        XCTAssertEqual(follower[intensity], 1, "taken before the boundary")
+        XCTAssertEqual(follower[synth], 0, "the synth switched before the boundary")
+        XCTAssertEqual(follower[psi], 0.5, "a hand move waited for the beat")
+        follower.advance(dt: 0.1, holdingForBeat: false)  // the boundary row: the morph starts here
+        XCTAssertEqual(follower[synth], 1)
+        XCTAssertEqual(follower[intensity], 1.1, accuracy: 1e-9, "the 1 s morph starts on the boundary row")
+        for _ in 0..<9 { follower.advance(dt: 0.1, holdingForBeat: true) }
+        XCTAssertEqual(follower[intensity], 2, accuracy: 1e-9, "a started morph runs on between boundaries")
+        // Not quantized: nothing waits, flagged or not.
+        store.set(intensity, 0.5, ramp: 0, onBeat: true)
+        follower.advance(dt: 0.1)
+        XCTAssertEqual(follower[intensity], 0.5)
     }
 
     func testMarkdownListsEveryParameter() {

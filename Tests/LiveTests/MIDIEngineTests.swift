@@ -32,7 +32,7 @@ final class MIDIEngineTests: TimeLimitedTestCase {
         let source = try JACKSource(connect: "lvjknobs:", playing: nil, serverName: server.name)
         let producer = try FrameProducerTests.producer(source)
         let midi = try MIDIControl(store: producer.parameters, mappingPath: path)
-        midi.add { source.input.readMIDI().map(\.bytes) }
+        midi.add { source.input.readMIDI().map { ($0.bytes, nil) } }
         midi.start()
         return (source, producer, midi, sender)
     }

@@ -1,3 +1,5 @@
+import Tempo
+
 /// Every parameter of the live engine, in a fixed order (indices are stable for a given model and
 /// envelope network): the one list OSC, MIDI mappings, presets, the performance log and the docs use.
 public struct ParameterRegistry: Sendable {
@@ -66,6 +68,13 @@ public struct ParameterRegistry: Sendable {
             Parameter("morph.time", .continuous, range: 0...60, default: 4, unit: "s", "Default time of a preset morph."),
             Parameter("control.smoothing", .continuous, range: 0...2, default: 0.05, unit: "s",
                       "Ramp time for controller moves on continuous parameters (no zipper steps)."),
+            Parameter("control.quantize", .choice(Quantize.names), default: 0, role: .stage,
+                      "Changes on the beat: preset recall, morph start, palette change and synth switch wait for the next beat, bar, 2 or 4 bars."),
+            Parameter("tempo.source", .choice(TempoSource.names), default: 0, role: .stage,
+                      "Where the beat comes from: detect (the audio), midi-clock, jack (transport), tap."),
+            Parameter("tempo.tap", .trigger, default: 0, role: .stage, "Tap tempo: one tap per beat (the tap source)."),
+            Parameter("tempo.offset", .continuous, range: -500...500, default: 0, unit: "ms", role: .stage,
+                      "Shifts the beat the picture follows: positive lands changes later (a projector's delay), negative earlier."),
         ]
         for o in outputs {
             p.append(Parameter("output.\(o.name)", .toggle, default: 1, role: .stage, "Sends the picture to the output \(o.target) (0: that output takes no frames)."))

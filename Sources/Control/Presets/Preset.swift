@@ -70,10 +70,10 @@ public struct Preset: Codable, Equatable, Sendable {
     }
 
     /// Sets every value; continuous ones glide over `morph` seconds (0: at once).
-    public func apply(to store: ParameterStore, morph: Double = 0) {
+    public func apply(to store: ParameterStore, morph: Double = 0, onBeat: Bool = false) {
         for (key, value) in parameters.sorted(by: { $0.key < $1.key }) {
             guard let i = store.registry.index(of: key) else { continue }
-            store.set(i, value, ramp: morph)
+            store.set(i, value, ramp: morph, onBeat: onBeat)
         }
     }
 
