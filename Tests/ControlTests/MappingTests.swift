@@ -43,6 +43,8 @@ final class MappingTests: TimeLimitedTestCase {
         let faders = nano.entries.filter { if case .cc(.some(1), 0...7) = $0.control { true } else { false } }
         XCTAssertEqual(faders.count, 8, "eight faders on CC 0–7")
         XCTAssertTrue(nano.entries.contains { $0.control == .program(channel: nil, number: nil) && $0.target == .preset })
+        XCTAssertTrue(nano.entries.contains { $0.control == .cc(channel: 1, controller: 60) && $0.target == .parameter(registry.index(of: "tempo.tap")!) },
+                      "set marker taps the tempo")
     }
 
     func testOptionalEntriesAreSkippedWhenTheEngineLacksTheParameter() throws {

@@ -74,7 +74,7 @@ public struct ParameterRegistry: Sendable {
                       "Where the beat comes from: detect (the audio), midi-clock, jack (transport), tap."),
             Parameter("tempo.tap", .trigger, default: 0, role: .stage, "Tap tempo: one tap per beat (the tap source)."),
             Parameter("tempo.offset", .continuous, range: -500...500, default: 0, unit: "ms", role: .stage,
-                      "Shifts the beat the picture follows: positive lands changes later (a projector's delay), negative earlier."),
+                      "Lookahead on top of the measured latency: positive for a projector or output that shows the picture late (changes are made that much earlier), negative if the picture leads the sound."),
         ]
         for o in outputs {
             p.append(Parameter("output.\(o.name)", .toggle, default: 1, role: .stage, "Sends the picture to the output \(o.target) (0: that output takes no frames)."))
