@@ -66,6 +66,10 @@ public final class JACKInput: @unchecked Sendable {
     private let counters: UnsafeMutablePointer<Atomic<Int>>
     /// The rings, likewise (copies of a ring share its storage).
     private let capture: SPSCRing<Float>, midi: SPSCRing<JACKMIDIEvent>, playback: SPSCRing<Float>
+    /// Controller feedback to `midi_out`: the control thread queues, the process callback sends.
+    private let feedback: SPSCRing<JACKMIDIEvent>
+    /// Feedback messages sent per cycle at most (a full refresh of a big controller spreads over cycles).
+    static let feedbackPerCycle = 32
     /// What `reconnect()` restores: activation and the requested connections.
     private var wantsActive = false
     private var connectPatterns: [String] = []
@@ -81,9 +85,10 @@ public final class JACKInput: @unchecked Sendable {
         capture = SPSCRing(minimumCapacity: 2 * options.captureFrames)
         midi = SPSCRing(minimumCapacity: options.midiEvents)
         playback = SPSCRing(minimumCapacity: 2 * options.playbackFrames)
+        feedback = SPSCRing(minimumCapacity: 1024)
         context = .allocate(capacity: 1)
         context.initialize(to: JACKProcessContext(
-            capture: capture, midi: midi, playback: playback,
+            capture: capture, midi: midi, feedback: feedback, feedbackBatch: .allocate(capacity: Self.feedbackPerCycle), playback: playback,
             counters: counters,
             capturesPlayback: options.playbackOutputs && options.analysePlayback))
         try open()
@@ -92,7 +97,7 @@ public final class JACKInput: @unchecked Sendable {
     deinit {
         close()
         let c = context.pointee
-        c.capture.deallocate(); c.midi.deallocate(); c.playback.deallocate()
+        c.capture.deallocate(); c.midi.deallocate(); c.playback.deallocate(); c.feedback.deallocate(); c.feedbackBatch.deallocate()
         c.counters.deinitialize(count: JACKCounter.allCases.count)
         c.counters.deallocate()
         context.deinitialize(count: 1)
@@ -155,14 +160,14 @@ public final class JACKInput: @unchecked Sendable {
         isActive = false
         (counters + JACKCounter.clientOpen.rawValue).pointee.store(0, ordering: .releasing)
         context.pointee.client = nil
-        context.pointee.in1 = nil; context.pointee.in2 = nil; context.pointee.midiIn = nil
+        context.pointee.in1 = nil; context.pointee.in2 = nil; context.pointee.midiIn = nil; context.pointee.midiOut = nil
         context.pointee.out1 = nil; context.pointee.out2 = nil
     }
 
     /// Full names of our ports (`latentvj:in_1`, ...), in registration order.
     public var portNames: [String] {
         let c = context.pointee
-        return [c.in1, c.in2, c.midiIn, c.out1, c.out2].compactMap { port in
+        return [c.in1, c.in2, c.midiIn, c.midiOut, c.out1, c.out2].compactMap { port in
             port.flatMap { jack_port_name($0) }.map { String(cString: $0) }
         }
     }
@@ -200,6 +205,18 @@ public final class JACKInput: @unchecked Sendable {
         return [JACKMIDIEvent](unsafeUninitializedCapacity: n) { buffer, count in
             count = readMIDI(into: buffer.baseAddress!, maxEvents: n)
         }
+    }
+
+    /// Queues messages (1 to 3 bytes) for `midi_out`: controller feedback, from the control thread.
+    /// Returns how many were queued (a full queue drops the rest; feedback is sent again on change).
+    @discardableResult
+    public func sendMIDI(_ messages: [[UInt8]]) -> Int {
+        var queued = 0
+        for m in messages where (1...3).contains(m.count) {
+            guard feedback.write(JACKMIDIEvent(time: 0, bytes: m)) else { break }
+            queued += 1
+        }
+        return queued
     }
 
     // MARK: The audio clock (any thread)
@@ -296,6 +313,7 @@ public final class JACKInput: @unchecked Sendable {
             c.pointee.in1 = try register(client, "in_1", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput)
             c.pointee.in2 = try register(client, "in_2", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput)
             c.pointee.midiIn = try register(client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput)
+            c.pointee.midiOut = try register(client, "midi_out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput)
             if options.playbackOutputs {
                 c.pointee.out1 = try register(client, "out_1", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput)
                 c.pointee.out2 = try register(client, "out_2", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput)

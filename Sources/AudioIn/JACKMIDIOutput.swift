@@ -72,17 +72,24 @@ struct MIDIOutputContext {
     func release() { ring.deallocate(); batch.deallocate() }
 }
 
-/// Clears the port's buffer and writes up to `perCycle` queued messages at successive frame offsets.
 func jackMIDIOutputProcess(_ nframes: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> Int32 {
     guard let c = arg?.assumingMemoryBound(to: MIDIOutputContext.self).pointee,
           let buffer = jack_port_get_buffer(c.port, nframes) else { return 0 }
+    writeQueuedMIDI(c.ring, batch: c.batch, perCycle: c.perCycle, into: buffer, frames: nframes)
+    return 0
+}
+
+/// A MIDI output port's cycle, for this test controller and the engine's `midi_out` alike: clears the
+/// port's buffer and writes up to `perCycle` queued messages at successive frame offsets. Copies only.
+@inline(__always)
+func writeQueuedMIDI(_ ring: SPSCRing<JACKMIDIEvent>, batch: UnsafeMutablePointer<JACKMIDIEvent>, perCycle: Int,
+                     into buffer: UnsafeMutableRawPointer, frames nframes: jack_nframes_t) {
     jack_midi_clear_buffer(buffer)
-    let n = c.ring.read(into: c.batch, maxCount: min(c.perCycle, Int(nframes)))
+    let n = ring.read(into: batch, maxCount: min(perCycle, Int(nframes)))
     for i in 0..<n {
-        var bytes = (c.batch[i].status, c.batch[i].data1, c.batch[i].data2)
+        var bytes = (batch[i].status, batch[i].data1, batch[i].data2)
         withUnsafeBytes(of: &bytes) { raw in
-            _ = jack_midi_event_write(buffer, jack_nframes_t(i), raw.bindMemory(to: jack_midi_data_t.self).baseAddress, Int(c.batch[i].size))
+            _ = jack_midi_event_write(buffer, jack_nframes_t(i), raw.bindMemory(to: jack_midi_data_t.self).baseAddress, Int(batch[i].size))
         }
     }
-    return 0
 }

@@ -69,11 +69,15 @@ struct JACKProcessContext {
     var in1: OpaquePointer?
     var in2: OpaquePointer?
     var midiIn: OpaquePointer?
+    /// Controller feedback out (LEDs, motorised faders): messages queued by the control thread.
+    var midiOut: OpaquePointer?
     var out1: OpaquePointer?
     var out2: OpaquePointer?
     /// Interleaved stereo (in_1, in_2) from the process thread to the frame producer.
     var capture: SPSCRing<Float>
     var midi: SPSCRing<JACKMIDIEvent>
+    var feedback: SPSCRing<JACKMIDIEvent>
+    var feedbackBatch: UnsafeMutablePointer<JACKMIDIEvent>
     /// Interleaved stereo from the file player to out_1/out_2.
     var playback: SPSCRing<Float>
     var counters: UnsafeMutablePointer<Atomic<Int>>
@@ -121,6 +125,10 @@ func jackProcess(_ nframes: jack_nframes_t, _ arg: UnsafeMutableRawPointer?) -> 
                                        data1: event.size > 1 ? bytes[1] : 0, data2: event.size > 2 ? bytes[2] : 0)
             if !c.midi.write(record) { c.add(.midiDropped, 1) }
         }
+    }
+
+    if c.midiOut != nil, let buffer = jack_port_get_buffer(c.midiOut, nframes) {
+        writeQueuedMIDI(c.feedback, batch: c.feedbackBatch, perCycle: JACKInput.feedbackPerCycle, into: buffer, frames: nframes)
     }
 
     if c.out1 != nil, let left = jack_port_get_buffer(c.out1, nframes), let right = jack_port_get_buffer(c.out2, nframes) {

@@ -48,6 +48,8 @@ public final class EngineControl {
     private var lastFeedback = 0.0, lastStatus = 0.0
     private var seenPalette: [Int]
     private var seenReseed: [Int]
+    /// A morph just started (its length), and when it ends: controllers get every value again then.
+    private var morphSeconds: Double?, morphEnds: Double?
 
     public init(producer: FrameProducer, generator: Generator, presets: PresetLibrary, osc: OSCServer?, modelName: String) {
         self.producer = producer
@@ -70,6 +72,8 @@ public final class EngineControl {
             for slot in slots { recall(slot: slot) }
             for text in learned { self.learned(text) }
         }
+        if let m = morphSeconds { morphEnds = now + m; morphSeconds = nil }
+        if let end = morphEnds, now >= end { morphEnds = nil; midi?.refreshFeedback() }
         if !producer.isModelChangePending { followPalettes() }
         _ = producer.takeRetiredPalettes()           // released here, on the main thread
         _ = producer.takeRetiredNetwork()
@@ -135,6 +139,8 @@ public final class EngineControl {
                 envelopePath = path
             }
             preset.apply(to: store, morph: morph, onBeat: quantizing)
+            midi?.refreshFeedback()
+            if morph > 0 { morphSeconds = morph }
             presetName = preset.name
             let warning = preset.model.flatMap { $0 != modelName ? "made with model \($0); running \(modelName): restart with --model to switch" : nil }
             report(.presetRecalled(name: preset.name, morphSeconds: morph, warning: warning))

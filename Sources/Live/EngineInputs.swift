@@ -31,6 +31,7 @@ extension Engine {
         var inputs: [String] = []
         if let jack = source as? JACKSource {
             midi.add { jack.input.readMIDI().map { ($0.bytes, Double(jack.input.unwrap($0.time)) / jack.sampleRate) } }
+            midi.feedbackOut = { jack.input.sendMIDI($0) }
             inputs.append("JACK \(jack.input.clientName):midi_in")
         }
         if configuration.alsaMidi {

@@ -40,6 +40,15 @@ public final class MIDIControl: @unchecked Sendable {
     /// within a millisecond of it, not at the next frame.
     private let tapIndex: Int?
     private var seenTaps = 0
+    /// Controller feedback (entries with `feedback: true`) and where it goes (JACK's `midi_out`; nil:
+    /// none). Changed values are sent at most every `feedbackInterval` seconds; everything at start,
+    /// after a preset recall and after a morph (`refreshFeedback`).
+    public var feedbackOut: (([[UInt8]]) -> Void)?
+    public static let feedbackInterval = 0.02
+    private let feedback: Lock<MappingFeedback>
+    private let refreshWanted = Atomic<Bool>(true)
+    private var lastFeedback: UInt64 = 0
+    private let feedbackCounter = Atomic<Int>(0)
 
     /// Loads the mappings (an error names file, line and field).
     public convenience init(store: ParameterStore, mappingPath: String?) throws {
@@ -55,6 +64,7 @@ public final class MIDIControl: @unchecked Sendable {
         let mapping = try Self.load(mappingPaths, registry: store.registry)
         let pending = self.pending
         router = Lock(MappingRouter(mapping: mapping, store: store, onProgram: { slot in pending.value.withLock { $0.slots.append(slot) } }))
+        feedback = Lock(MappingFeedback(mapping: mapping, registry: store.registry))
     }
 
     private static func loadOrEmpty(_ path: String, registry: ParameterRegistry) throws -> Mapping {
@@ -108,6 +118,35 @@ public final class MIDIControl: @unchecked Sendable {
             seenTaps = store.serial(tapIndex)
             if let tempo, let now = clockNow() { tempo.tap(at: now) }
         }
+        sendFeedback()
+    }
+
+    /// Controls whose entries give feedback.
+    public var feedbackEntries: Int { feedback.withLock { $0.count } }
+    /// Feedback messages queued for the controller so far.
+    public var feedbackSent: Int { feedbackCounter.load(ordering: .relaxed) }
+
+    /// Sends every feedback value again at the next turn (start, a preset recalled, a morph finished).
+    public func refreshFeedback() { refreshWanted.store(true, ordering: .relaxed) }
+
+    /// Changed values, at most every `feedbackInterval`; every value when a refresh was asked for.
+    private func sendFeedback() {
+        guard let feedbackOut else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastFeedback >= UInt64(Self.feedbackInterval * 1e9) else { return }
+        lastFeedback = now
+        let all = refreshWanted.exchange(false, ordering: .relaxed)
+        let messages = feedback.withLock { $0.messages(store, all: all) }
+        guard !messages.isEmpty else { return }
+        feedbackOut(messages)
+        feedbackCounter.wrappingAdd(messages.count, ordering: .relaxed)
+    }
+
+    /// Replaces the router's mapping, and the feedback that follows it (everything is sent again).
+    private func replace(mapping: Mapping) {
+        router.withLock { $0.replace(mapping: mapping) }
+        feedback.withLock { $0 = MappingFeedback(mapping: mapping, registry: store.registry) }
+        refreshFeedback()
     }
 
     /// Raw MIDI bytes from any source: garbage is counted and dropped, never fatal. System real-time
@@ -129,6 +168,7 @@ public final class MIDIControl: @unchecked Sendable {
             _ = r.handle(message)
             return nil
         }
+        if let control = message.control { feedback.withLock { $0.moved(control, store) } }
         if let learned { bind(learned) }
     }
 
@@ -158,7 +198,7 @@ public final class MIDIControl: @unchecked Sendable {
         guard !mappingPaths.isEmpty else { return nil }
         do {
             let mapping = try Self.load(mappingPaths, registry: store.registry)
-            router.withLock { $0.replace(mapping: mapping) }
+            replace(mapping: mapping)
             return nil
         } catch {
             return "\(error)"
@@ -178,7 +218,7 @@ public final class MIDIControl: @unchecked Sendable {
                 text += " (not saved: \(error))"
                 var m = router.withLock { $0.mapping }
                 m.entries.append(entry)
-                router.withLock { $0.replace(mapping: m) }
+                replace(mapping: m)
             }
         }
         pending.value.withLock { $0.learned.append(text) }

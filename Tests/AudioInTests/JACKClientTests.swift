@@ -62,7 +62,7 @@ final class JACKClientTests: TimeLimitedTestCase {
     func testOpensTheClientWithItsPortsAndRuns() throws {
         let input = try open(outputs: true)
         XCTAssertEqual(input.clientName, "latentvj")
-        let expected = ["in_1", "in_2", "midi_in", "out_1", "out_2"].map { "latentvj:\($0)" }
+        let expected = ["in_1", "in_2", "midi_in", "midi_out", "out_1", "out_2"].map { "latentvj:\($0)" }
         XCTAssertEqual(input.portNames, expected)
         try input.activate()
         let listed = server.ports() ?? []

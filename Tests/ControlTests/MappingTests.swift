@@ -51,7 +51,7 @@ final class MappingTests: TimeLimitedTestCase {
         let small = ParameterRegistry.live(noiseResolutions: [4, 8], featureGroups: ["rms"])
         let m = try Mapping.load(path: Self.mappings.appendingPathComponent("nanokontrol2.yaml").path, registry: small)
         XCTAssertEqual(m.skipped.count, 4, "s16, s32, onsets, chroma")
-        XCTAssertEqual(m.skipped.first?.description, "nanokontrol2.yaml:28: param: no parameter 'noise.s16.sigma' in this engine; optional entry skipped")
+        XCTAssertEqual(m.skipped.first?.description, "nanokontrol2.yaml:29: param: no parameter 'noise.s16.sigma' in this engine; optional entry skipped")
         XCTAssertThrowsError(try Mapping.load(yaml: "name: x\ncontrols:\n  - osc: /a\n    param: weight.onsets\n", name: "t.yaml", registry: small),
                              "without optional: true a missing parameter is an error")
     }
@@ -119,7 +119,7 @@ final class MappingTests: TimeLimitedTestCase {
               - midi: {cc: 1}
                 param: psi
                 curv: log
-            """), "t.yaml:5: curv: unknown key (expected one of: midi, osc, arg, param, range, curve, invert, mode, optional)")
+            """), "t.yaml:5: curv: unknown key (expected one of: midi, osc, arg, param, range, curve, invert, mode, optional, feedback)")
         XCTAssertEqual(error("""
             name: test
             # a comment line

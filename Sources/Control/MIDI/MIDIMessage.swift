@@ -79,3 +79,15 @@ extension MIDIMessage: CustomStringConvertible {
         }
     }
 }
+
+extension MIDIMessage {
+    /// The mapping control this message moves (nil for a program change, which recalls presets).
+    public var control: Mapping.Control? {
+        switch self {
+        case .controlChange(let c, let n, _): .cc(channel: c, controller: n)
+        case .noteOn(let c, let n, _), .noteOff(let c, let n, _): .note(channel: c, note: n)
+        case .pitchBend(let c, _): .pitchBend(channel: c)
+        case .programChange: nil
+        }
+    }
+}

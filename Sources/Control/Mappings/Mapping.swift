@@ -140,6 +140,9 @@ public struct Mapping: Sendable {
         public var curve: Curve
         public var invert: Bool
         public var mode: Mode
+        /// Send the parameter's value back to this control (`midi_out`): its LED, motorised fader or
+        /// encoder ring (`feedback: true` in the file).
+        public var feedback = false
         /// Where the entry starts in its file (0 when made in code, e.g. by MIDI learn).
         public var line: Int
         /// Its last line (MIDI learn rewrites exactly these lines when replacing a binding).
@@ -275,7 +278,7 @@ struct MappingParser {
 
     func entry(_ node: Node) throws -> Entry? {
         guard let map = node.mapping else { throw fail(node, "controls", "each entry must be a mapping with `midi:` or `osc:` and `param:`") }
-        try checkKeys(map, allowed: ["midi", "osc", "arg", "param", "range", "curve", "invert", "mode", "optional"])
+        try checkKeys(map, allowed: ["midi", "osc", "arg", "param", "range", "curve", "invert", "mode", "optional", "feedback"])
         let line = node.mark?.line ?? 1
 
         // What moves.
@@ -368,6 +371,14 @@ struct MappingParser {
 
         var entry = Entry(control: control, target: target, range: range, curve: curve, invert: invert, mode: mode, line: line)
         entry.lastLine = lastLine(node)
+        if let f = map["feedback"] {
+            guard let b = bool(f) else { throw fail(f, "feedback", "must be true or false") }
+            if b {
+                guard control.isMIDI else { throw fail(f, "feedback", "OSC tablets get feedback by subscribing (/lvj/subscribe), not from the mapping") }
+                guard let parameter, parameter.kind != .trigger else { throw fail(f, "feedback", "\(parameter?.name ?? "preset recall") has no value to send back") }
+            }
+            entry.feedback = b
+        }
         return entry
     }
 
