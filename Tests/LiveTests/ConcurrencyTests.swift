@@ -45,6 +45,39 @@ final class ConcurrencyTests: TimeLimitedTestCase {
         XCTAssertGreaterThan(handled.value, 300)
     }
 
+    /// The MIDI thread feeds clock, start and taps into the tempo tracker while the frame producer reads
+    /// the beat every row and the main thread reads the status and moves feedback controls.
+    func testMIDIClockAndTapsWhileTheProducerReadsTheBeat() throws {
+        let source = ClockedBlockSource(seconds: 20, block: 1838)
+        let producer = try FrameProducerTests.producer(source)
+        let store = producer.parameters
+        store.set("tempo.source", 1)
+        store.set("control.quantize", 1)
+        let midi = try MIDIControl(store: store, mappingPaths: [root.appendingPathComponent("Mappings/nanokontrol2.yaml").path])
+        midi.tempo = producer.tempo
+        midi.clockNow = { 20 }
+        let sent = Locked(0)
+        midi.feedbackOut = { messages in sent.withLock { $0 += messages.count } }
+        try concurrently({ keepGoing in
+            var t = 19.0
+            midi.handle(bytes: [0xFA], at: t)
+            while keepGoing() {
+                midi.handle(bytes: [0xF8], at: t); t += 0.5 / 24
+                midi.handle(bytes: [0xB0, 48, 127])
+                midi.pollOnce()
+            }
+        }, while: {
+            for k in 0..<200 {
+                producer.produceFrame()
+                _ = producer.tempo.status
+                store.set("tempo.tap", 1)
+                if k % 20 == 0 { midi.refreshFeedback(); Preset(name: "p", parameters: ["intensity": Double(k % 3)]).apply(to: store, onBeat: true) }
+            }
+        })
+        XCTAssertGreaterThan(producer.tempo.clockMessages, 24)
+        XCTAssertGreaterThan(sent.value, 0)
+    }
+
     func testATabletMappingInstalledWhileLibloDispatches() throws {
         let store = ParameterStore(registry: .live(noiseResolutions: [4, 8], featureGroups: ["rms"]))
         let server = try OSCServer(port: 0, store: store, filter: .privateNetworks)
