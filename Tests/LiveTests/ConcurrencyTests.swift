@@ -48,7 +48,7 @@ final class ConcurrencyTests: TimeLimitedTestCase {
     /// The MIDI thread feeds clock, start and taps into the tempo tracker while the frame producer reads
     /// the beat every row and the main thread reads the status and moves feedback controls.
     func testMIDIClockAndTapsWhileTheProducerReadsTheBeat() throws {
-        let source = ClockedBlockSource(seconds: 20, block: 1838)
+        let source = FrameProducerTests.BlockSource(seconds: 20, block: 1838)
         let producer = try FrameProducerTests.producer(source)
         let store = producer.parameters
         store.set("tempo.source", 1)

@@ -8,22 +8,7 @@ import XCTest
 /// Controller feedback through a real JACK server: `latentvj:midi_out` sends the value of every mapped
 /// control marked `feedback: true` to a JACK MIDI receiver standing in for the controller, at start,
 /// on every change (rate-limited), and after a preset recall; a fader moved by hand is not pushed back.
-final class ControllerFeedbackTests: TimeLimitedTestCase {
-    var server: JACKTestServer!
-    var folder: String!
-
-    override func setUpWithError() throws {
-        server = JACKTestServer()
-        try server.start()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        server?.stop(); server = nil
-        if let folder { try? FileManager.default.removeItem(atPath: folder) }
-    }
-
+final class ControllerFeedbackTests: JACKServerTestCase {
     let mapping = """
     name: feedback test
     controls:

@@ -22,7 +22,8 @@ final class FrameProducerTests: TimeLimitedTestCase {
         return try! EnvelopeModelFile.load(path: root.appendingPathComponent("Presets/default.envelope").path)
     }()
 
-    /// An audio source that hands over a fixed block of the demo track per read (a deterministic clock).
+    /// An audio source that hands over a fixed block of the demo track per read (a deterministic clock),
+    /// on the track's own time.
     final class BlockSource: AudioSource {
         let sampleRate = 44_100.0
         let mono: [Float]
@@ -37,6 +38,10 @@ final class FrameProducerTests: TimeLimitedTestCase {
         }
         var status: (text: String, warning: Bool) { ("test", false) }
         var finished: Bool { position >= mono.count }
+        /// The track's own clock: sample k heard at k.
+        var seconds: Double { Double(position) / sampleRate }
+        var clockOfNewestRead: Int? { position > 0 ? position - 1 : nil }
+        var clockNow: Int? { position }
     }
 
     func producer(_ source: AudioSource) throws -> FrameProducer { try Self.producer(source) }

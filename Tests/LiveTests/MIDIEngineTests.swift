@@ -8,22 +8,7 @@ import XCTest
 /// MIDI into the engine through a real JACK server: a JACK MIDI client sends CCs, notes, program
 /// changes and garbage to `latentvj:midi_in`; the control thread maps them onto parameters the frame
 /// producer follows; learn binds the next control moved and saves it in the mapping file.
-final class MIDIEngineTests: TimeLimitedTestCase {
-    var server: JACKTestServer!
-    var folder: String!
-
-    override func setUpWithError() throws {
-        server = JACKTestServer()
-        try server.start()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("midi-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        server.stop(); server = nil
-        try? FileManager.default.removeItem(atPath: folder)
-    }
-
+final class MIDIEngineTests: JACKServerTestCase {
     /// The engine's side: JACK source (in_1/in_2/midi_in), producer, MIDI control thread on a mapping.
     func engine(mapping: String) throws -> (JACKSource, FrameProducer, MIDIControl, JACKMIDIOutput) {
         let path = "\(folder!)/controller.yaml"

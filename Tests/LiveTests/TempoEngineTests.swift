@@ -11,22 +11,7 @@ import XCTest
 /// tick), Debian's `jack_midi_clock` turning that transport into MIDI clock on `latentvj:midi_in`, and
 /// taps sent over OSC. Each is checked against the truth the peer itself publishes, and quantized
 /// changes are checked in the performance log.
-final class TempoEngineTests: TimeLimitedTestCase {
-    var server: JACKTestServer!
-    var folder: String!
-
-    override func setUpWithError() throws {
-        server = JACKTestServer()
-        try server.start()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tempo-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        server?.stop(); server = nil
-        if let folder { try? FileManager.default.removeItem(atPath: folder) }
-    }
-
+final class TempoEngineTests: JACKServerTestCase {
     /// The engine's side: the JACK source, a producer on it, and the control thread taking midi_in with
     /// JACK's times, as `latentvj live --jack` wires them.
     func engine(source tempo: TempoSource) throws -> (JACKSource, FrameProducer, MIDIControl) {
@@ -210,7 +195,7 @@ final class TempoEngineTests: TimeLimitedTestCase {
     /// the next beat.
     func testAQuantizedPresetLandsOnTheDemoTracksBeat() throws {
         server.stop()
-        let source = ClockedBlockSource(seconds: 16, block: 1838)
+        let source = FrameProducerTests.BlockSource(seconds: 16, block: 1838)
         let producer = try FrameProducerTests.producer(source)
         let store = producer.parameters
         store.set("control.quantize", Double(Quantize.allCases.firstIndex(of: .beat)!))
@@ -237,7 +222,7 @@ final class TempoEngineTests: TimeLimitedTestCase {
     /// they are not is swapped in at the next frame. The beat here is tapped, on the track's clock.
     func testAQuantizedPaletteChangeWaitsForTheBeat() throws {
         server.stop()
-        let source = ClockedBlockSource(seconds: 20, block: 1838)
+        let source = FrameProducerTests.BlockSource(seconds: 20, block: 1838)
         let producer = try FrameProducerTests.producer(source)
         let store = producer.parameters
         store.set("tempo.source", Double(TempoSource.allCases.firstIndex(of: .tap)!))
@@ -270,24 +255,4 @@ final class TempoEngineTests: TimeLimitedTestCase {
         producer.log(to: log)
         return log
     }
-}
-
-/// The demo track handed over a block per read, on the track's own clock (sample k heard at k).
-final class ClockedBlockSource: AudioSource {
-    let sampleRate = 44_100.0
-    let mono = DemoTrack.render(sampleRate: 44_100).mono()
-    var position: Int
-    let block: Int
-    init(seconds: Double, block: Int) { position = Int(seconds * 44_100); self.block = block }
-    func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int {
-        let n = min(block, maxFrames, mono.count - position)
-        mono.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + position, count: n) }
-        position += n
-        return n
-    }
-    var seconds: Double { Double(position) / sampleRate }
-    var status: (text: String, warning: Bool) { ("test", false) }
-    var finished: Bool { position >= mono.count }
-    var clockOfNewestRead: Int? { position > 0 ? position - 1 : nil }
-    var clockNow: Int? { position }
 }

@@ -133,3 +133,23 @@ public final class JACKTestServer {
         p.waitUntilExit()
     }
 }
+
+/// A test case with its own JACK server (started in `setUp`, stopped in `tearDown`) and a scratch
+/// folder: the MIDI, tempo and feedback suites.
+open class JACKServerTestCase: TimeLimitedTestCase {
+    public var server: JACKTestServer!
+    public var folder: String!
+
+    override open func setUpWithError() throws {
+        server = JACKTestServer()
+        try server.start()
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(type(of: self))-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override open func tearDown() {
+        server?.stop(); server = nil
+        if let folder { try? FileManager.default.removeItem(atPath: folder) }
+        folder = nil
+    }
+}
