@@ -67,9 +67,12 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Basics", "CPNG"]),
         // Control: the parameter registry and store, OSC (liblo), MIDI (JACK and ALSA), mapping files, presets.
         .target(name: "Control", dependencies: ["Basics", "Tempo", "CLiblo", "CALSA", .product(name: "Yams", package: "Yams")]),
-        // Tempo: where the beat comes from (the audio's pulse, MIDI clock, JACK transport, taps) and
-        // changes on the beat.
-        .target(name: "Tempo"),
+        // Tempo: where the beat comes from (the audio's pulse, MIDI clock, JACK transport, Ableton Link,
+        // taps) and changes on the beat.
+        .target(name: "Tempo", dependencies: ["CAbletonLink"]),
+        // Ableton Link (Debian's ableton-link-dev, header-only C++ with asio): a small C shim.
+        .target(name: "CAbletonLink", cxxSettings: [.define("LINK_PLATFORM_LINUX", to: "1"), .unsafeFlags(["-Wno-deprecated-declarations"])],
+                linkerSettings: [.linkedLibrary("pthread")]),
         // Display: the SDL2 window.
         .target(name: "Display", dependencies: ["Basics", "Imaging", "CSDL2"]),
 
@@ -116,5 +119,6 @@ let package = Package(
         .testTarget(name: "TempoTests", dependencies: ["TestSupport", "Tempo"]),
         .testTarget(name: "DisplayTests", dependencies: ["TestSupport", "Display", "Imaging", "Basics"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
 )

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # C libraries, one per system-library target
   libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev pkg-config
+  # Ableton Link (header-only C++, with standalone asio), for --tempo link (Sources/CAbletonLink)
+  ableton-link-dev libasio-dev
   # outputs into the rig (Sources/Outputs): GStreamer and the plugins for shared memory, RTP, SRT,
   # v4l2loopback and H.264; gst-launch-1.0 and avdec_h264 are the tests' receivers; iproute2 makes the
   # NDI test's private network namespace
@@ -27,6 +29,10 @@ done
 # python-osc: a second, independent OSC implementation the control tests talk to the engine with.
 python3 -c "import pythonosc" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check python-osc 2>/dev/null \
   || echo "setup: python-osc could not be installed; the tests that use it will say so and skip that part" >&2
+
+# aalink: a second Ableton Link peer (it embeds Ableton's Link) for the Link test, in a private network namespace.
+python3 -c "import aalink" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check aalink 2>/dev/null \
+  || echo "setup: aalink could not be installed; the Link test will say so and skip" >&2
 
 # ndi-python: an NDI receiver and the NDI runtime (libndi.so.6) for the NDI output's test; LatentVJ
 # ships no NDI code and loads the runtime at run time.

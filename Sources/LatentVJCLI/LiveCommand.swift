@@ -121,6 +121,9 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Changes on the beat: \(Quantize.names.joined(separator: ", ")) (live: control.quantize). Preset recall, morph start, palette change and synth switch then wait for the next boundary.")
     var quantize: Quantize = .off
 
+    @Option(help: "With --tempo link: beats to a phase cycle shared with the Link session (4: bars of 4/4 line up with the booth's).")
+    var linkQuantum = 4.0
+
     @Flag(help: "Events as JSON lines on standard output (started, recording, reload, summary; see Docs/live-events.md). Messages for people stay on standard error.")
     var json = false
 
@@ -160,6 +163,8 @@ struct LiveCommand: ParsableCommand {
         c.maxBehindSeconds = maxBehind
         c.tempo = tempo
         c.quantize = quantize
+        guard linkQuantum.isFinite, linkQuantum >= 1, linkQuantum <= 64 else { throw UsageError("--link-quantum takes 1 to 64 beats, not \(linkQuantum)") }
+        c.linkQuantum = linkQuantum
         try output.apply(to: &c)
         return c
     }

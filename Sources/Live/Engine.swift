@@ -76,7 +76,8 @@ public final class Engine {
         let outputNames = zip(EngineOutputs.names(of: configuration.outputs), configuration.outputs).map { (name: $0, target: $1.uri) }
         let registry = ParameterBinding.registry(decoder: decoder, features: network.features, outputs: outputNames)
         producer = try FrameProducer(source: source, generator: generator, network: network, decoder: decoder, fps: fps,
-                                     parameters: ParameterStore(registry: registry), networkName: (path as NSString).lastPathComponent)
+                                     parameters: ParameterStore(registry: registry), networkName: (path as NSString).lastPathComponent,
+                                     tempo: TempoControl(source: configuration.tempo, linkQuantum: configuration.linkQuantum))
         producer.maxBehindSeconds = configuration.maxBehindSeconds
         if let w = configuration.window {
             do { window = try LiveWindow(title: "LatentVJ", width: w.size, height: w.size, display: w.display, fullscreen: w.fullscreen) }
@@ -293,7 +294,8 @@ public final class Engine {
         state.chroma = (0..<12).map { s.chroma[$0] }
         let tempo = producer.tempo.status
         state.bpm = tempo.bpm > 0 ? tempo.bpm : nil
-        state.tempoSource = tempo.source.hudName
+        // With Link, the other peers in the session after the source ("LINK:2").
+        state.tempoSource = tempo.source == .link ? "\(tempo.source.hudName):\(tempo.linkPeers)" : tempo.source.hudName
         state.beat = tempo.beat; state.tempoFallback = tempo.fallback
         state.presetName = control.presetName
         state.learnPrompt = control.learnPrompt

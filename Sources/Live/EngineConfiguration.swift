@@ -68,6 +68,8 @@ public struct EngineConfiguration: Sendable {
     /// Where the beat comes from at start (`tempo.source` changes it live), and changes on the beat.
     public var tempo: TempoSource = .detect
     public var quantize: Quantize = .off
+    /// Beats to an Ableton Link phase cycle (`--link-quantum`): 4 keeps bars aligned with the booth.
+    public var linkQuantum = 4.0
 
     public init() {}
 }

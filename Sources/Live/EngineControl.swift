@@ -50,10 +50,12 @@ public final class EngineControl {
     private var seenReseed: [Int]
     /// A morph just started (its length), and when it ends: controllers get every value again then.
     private var morphSeconds: Double?, morphEnds: Double?
+    private var linkFollower: LinkFollower
 
     public init(producer: FrameProducer, generator: Generator, presets: PresetLibrary, osc: OSCServer?, modelName: String) {
         self.producer = producer
         store = producer.parameters
+        linkFollower = LinkFollower(store: producer.parameters)
         self.generator = generator
         self.presets = presets
         self.osc = osc
@@ -79,6 +81,7 @@ public final class EngineControl {
         _ = producer.takeRetiredNetwork()
         _ = producer.takeRetiredModel()
         finishModelReload()
+        for event in linkFollower.poll(store: store, tempo: producer.tempo) { report(event) }
         for i in 0..<store.registry.count {
             let v = store.value(i)
             if v != touchedValues[i] { touchedValues[i] = v; if store.registry[i].kind == .continuous { lastTouched = i } }
@@ -101,8 +104,10 @@ public final class EngineControl {
             // The beat: source, BPM, phase (0…1), beat (since the source's zero), running, and 1 while
             // the chosen source is silent and the detected beat stands in.
             let tempo = producer.tempo.status
+            // With Link: the other peers, and the time on Link's host clock (s) the beat is for.
             osc.broadcast("/lvj/status/tempo", [.text(tempo.source.rawValue), .number(tempo.bpm), .number(tempo.phase), .number(tempo.beat),
-                                                .number(tempo.running ? 1 : 0), .number(tempo.fallback ? 1 : 0)])
+                                                .number(tempo.running ? 1 : 0), .number(tempo.fallback ? 1 : 0),
+                                                .number(Double(tempo.linkPeers)), .double(tempo.linkHostSeconds)])
             // For monitors (and `bench soak`): frames rendered at engine time `now`, xruns, audio server
             // connected; then the music's clock: skips to the newest audio, audio waiting (s), the newest
             // frame's audio-to-frame latency (ms), rows of music the state advanced by, and their seconds.

@@ -36,6 +36,10 @@ public enum EngineEvent: Sendable {
     case outputOpened(name: String, uri: String, width: Int, height: Int, fps: Double)
     case outputProblem(name: String, uri: String, reason: String)
     case outputRecovered(name: String)
+    /// The Ableton Link session (tempo.source link): the other peers in it now, at the session's tempo;
+    /// or Link could not start (the detected beat stands in).
+    case linkPeers(peers: Int, bpm: Double)
+    case linkProblem(reason: String)
     /// The window's close button or Esc.
     case quitRequested
 
@@ -73,6 +77,9 @@ public enum EngineEvent: Sendable {
         case .outputOpened(let name, let uri, let w, let h, let fps): return String(format: "output %@: %@ at %dx%d, %.4g fps", name, uri, w, h, fps)
         case .outputProblem(let name, let uri, let reason): return "output \(name) (\(uri)): \(reason)"
         case .outputRecovered(let name): return "output \(name) sending again"
+        case .linkPeers(0, _): return "Ableton Link: no other peer in the session; the detected beat stands in"
+        case .linkPeers(let peers, let bpm): return String(format: "Ableton Link: %d peer%@ at %.2f BPM", peers, peers == 1 ? "" : "s", bpm)
+        case .linkProblem(let reason): return reason
         }
     }
 
@@ -111,6 +118,8 @@ public enum EngineEvent: Sendable {
             return ("output_opened", ["name": name, "uri": uri, "width": w, "height": h, "fps": fps])
         case .outputProblem(let name, let uri, let reason): return ("output_problem", ["name": name, "uri": uri, "reason": reason])
         case .outputRecovered(let name): return ("output_recovered", ["name": name])
+        case .linkPeers(let peers, let bpm): return ("link_peers", ["peers": peers, "bpm": bpm])
+        case .linkProblem(let reason): return ("link_problem", ["reason": reason])
         }
     }
 }

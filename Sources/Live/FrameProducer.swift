@@ -320,6 +320,7 @@ public final class FrameProducer: @unchecked Sendable {
         let ageAtRead = source.secondsSinceNewestSample
         let rate = extractor.sampleRate
         let transport = source.transport
+        beats.audioClock(now: source.clockNow.map { Double($0) / rate })
         let frame = frameCount
         var rowsSeen = 0
         extractor.process(UnsafeBufferPointer(start: audio, count: n)) { _, newRow in

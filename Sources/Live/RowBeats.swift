@@ -20,6 +20,9 @@ final class RowBeats {
     /// The audio clock of the newest row (s), carried on by a row's length when the source has no clock.
     private(set) var seconds = 0.0
     private var status = TempoStatus()
+    /// Link's host clock minus the audio clock (s), taken once a frame: maps a row's audio time to the
+    /// time Link's beat is read at.
+    private var hostOffset: Double?
 
     init(tempo: TempoControl, registry: ParameterRegistry, fps: Double) {
         self.tempo = tempo
@@ -31,17 +34,24 @@ final class RowBeats {
 
     /// The changes-on-the-beat setting in `values` (off without the parameter).
     func quantize(_ values: UnsafePointer<Double>) -> Quantize {
-        quantizeIndex.map { Quantize.allCases[min(Quantize.allCases.count - 1, max(0, Int(values[$0])))] } ?? .off
+        quantizeIndex.map { Quantize(choiceValue: values[$0]) } ?? .off
     }
 
     private func source(_ values: UnsafePointer<Double>) -> TempoSource {
-        sourceIndex.map { TempoSource.allCases[min(TempoSource.allCases.count - 1, max(0, Int(values[$0])))] } ?? .detect
+        sourceIndex.map { TempoSource(choiceValue: values[$0]) } ?? .detect
     }
 
     /// One frame's measured latency (ms), for the lookahead of the rows after it.
     func measured(latencyMs: Double) {
         guard latencyMs.isFinite, latencyMs >= 0 else { return }
         latency = latency == 0 ? latencyMs / 1000 : 0.9 * latency + 0.1 * latencyMs / 1000
+    }
+
+    /// Once a frame, after the read: the audio clock now (nil: the source has none; the newest row's time
+    /// stands in), paired with Link's host clock now.
+    func audioClock(now: Double?) {
+        guard let link = tempo.link else { hostOffset = nil; return }
+        hostOffset = link.hostSeconds - (now ?? seconds)
     }
 
     /// One row: `seconds` is its audio clock (nil: a row's length after the previous one), `values` the
@@ -53,12 +63,17 @@ final class RowBeats {
         let source = source(values)
         let offset = offsetIndex.map { values[$0] / 1000 } ?? 0
         let ahead = max(0, latency + offset)
-        let (reading, fallback) = tempo.row(source: source, detectedBPM: bpm, phase: phase, transport: transport, seconds: seconds, ahead: ahead)
+        // Link's beat when the row's frame is seen: the row's audio time plus the lookahead, on Link's clock.
+        let linkHost = hostOffset.map { $0 + seconds + ahead }
+        let linkState = source == .link ? linkHost.flatMap { tempo.linkState(atHost: $0) } : nil
+        let (reading, fallback) = tempo.row(source: source, detectedBPM: bpm, phase: phase, transport: transport, link: linkState?.reading,
+                                            seconds: seconds, ahead: ahead)
         let detectedBeat = clock.tick(bpm: bpm, rms: rms)
         let beat = source == .detect || fallback ? detectedBeat : reading.beat
         let boundary = gate.crossed(quantize(values), beat: reading.beat)
         status = TempoStatus(source: source, bpm: reading.bpm, beat: reading.beat, phase: reading.phase, running: reading.running,
-                             fallback: fallback, lookaheadMs: ahead * 1000, seconds: seconds + ahead)
+                             fallback: fallback, lookaheadMs: ahead * 1000, seconds: seconds + ahead,
+                             linkPeers: linkState?.peers ?? 0, linkHostSeconds: linkState == nil ? 0 : linkHost ?? 0)
         return (beat, boundary)
     }
 

@@ -6,6 +6,8 @@ public enum TempoSource: String, CaseIterable, Sendable {
     case midiClock = "midi-clock"
     /// JACK transport, where a timebase master publishes bar, beat and tick.
     case jack
+    /// An Ableton Link session on the local network, read with the configured quantum.
+    case link
     /// Taps: a key, an OSC address or a mapped MIDI control.
     case tap
 
@@ -76,3 +78,18 @@ public struct QuantizeGate: Sendable {
         return false
     }
 }
+
+/// A setting held by a choice parameter (`tempo.source`, `control.quantize`): its value is an index
+/// into `allCases`.
+public protocol ChoiceSetting: CaseIterable where AllCases == [Self] {}
+
+extension ChoiceSetting {
+    /// The case a parameter value names, clamped to the list.
+    public init(choiceValue value: Double) {
+        let all = Self.allCases
+        self = all[min(all.count - 1, max(0, value.isFinite ? Int(value) : 0))]
+    }
+}
+
+extension TempoSource: ChoiceSetting {}
+extension Quantize: ChoiceSetting {}

@@ -7,6 +7,9 @@ public struct TempoTracker: Sendable {
     public private(set) var taps = TapTempo()
     /// The newest JACK transport position (nil: no timebase master publishes bar and beat).
     public var transport: TransportPosition?
+    /// The Link session's beat at the time asked for (nil: no session, or no other peer in it), read
+    /// by the caller, which knows how the audio clock maps to Link's host clock.
+    public var link: TempoReading?
     /// The detected beat: the pulse tracker's phase, counted through its wraps.
     private var detectedBeats = 0, detectedPhase = 0.0, detectedBPM = 0.0
 
@@ -40,6 +43,7 @@ public struct TempoTracker: Sendable {
         case .detect: nil
         case .midiClock: midiClock.reading(at: time)
         case .jack: transport?.reading(at: time)
+        case .link: link
         case .tap: taps.reading(at: time)
         }
     }

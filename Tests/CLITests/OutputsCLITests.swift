@@ -150,19 +150,14 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         let probe = try CLI.runProgram("/usr/bin/env", ["python3", "-c", "import NDIlib, os; print(os.path.dirname(NDIlib.__file__))"])
         try XCTSkipUnless(probe.status == 0, "ndi-python is not installed (scripts/setup.sh installs it from PyPI): \(probe.stderr.suffix(300))")
         let runtime = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let ip = JACKTestServer.which("ip") else { throw XCTSkip("ip (iproute2) is not installed") }
-        let namespace = "lvj-ndi-\(getpid())"
-        let made = try CLI.runProgram(ip, ["netns", "add", namespace])
-        try XCTSkipUnless(made.status == 0, "cannot make a network namespace here: \(made.stderr)")
-        defer { _ = try? CLI.runProgram(ip, ["netns", "del", namespace]) }
-        XCTAssertEqual(try CLI.runProgram(ip, ["netns", "exec", namespace, ip, "link", "set", "lo", "up"]).status, 0)
+        let namespace = try NetworkNamespace("ndi")
         let mkv = folder + "/ndi.mkv"
-        let engine = try RunningEngine(launch: [ip, "netns", "exec", namespace, CLI.binary] + CLI.liveAsIs(["live", "--json", "--seconds", "900", "--headless", "--no-osc",
-                                               "--record", mkv, "--output", "ndi:LatentVJ Test", "--ndi-runtime", runtime]),
+        let engine = try RunningEngine(launch: namespace.exec([CLI.binary] + CLI.liveAsIs(["live", "--json", "--seconds", "900", "--headless", "--no-osc",
+                                               "--record", mkv, "--output", "ndi:LatentVJ Test", "--ndi-runtime", runtime])),
                                        environment: environment)
         try engine.waitForEvent("output_opened", "name", "ndi")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/ndi_receive.py").path
-        let receiver = try ChildProcess(ip, ["netns", "exec", namespace, "python3", script, "LatentVJ Test", "60", "120"], environment: environment, name: "ndi receiver")
+        let receiver = try ChildProcess(commandLine: namespace.exec(["python3", script, "LatentVJ Test", "60", "120"]), environment: environment, name: "ndi receiver")
         XCTAssertEqual(try receiver.waitForExit(timeout: 240), 0, receiver.tail)
         let frames = receiver.jsonLines.filter { $0["event"] as? String == "frame" }
         XCTAssertTrue(frames.allSatisfy { $0["width"] as? Int == 128 && $0["height"] as? Int == 128 }, "frames of the render size")

@@ -25,11 +25,12 @@ final class RunningEngine {
 
     /// The same for any command line that ends up as `latentvj live --json …` (a shell that sets a limit
     /// and `exec`s it).
-    init(launch: [String], environment: [String: String]) throws {
-        child = try ChildProcess(launch[0], Array(launch.dropFirst()), environment: environment, name: "latentvj live")
+    /// `subscribe` false: the engine's OSC port is out of the test's reach (another network namespace).
+    init(launch: [String], environment: [String: String], subscribe: Bool = true) throws {
+        child = try ChildProcess(commandLine: launch, environment: environment, name: "latentvj live")
         let started = try child.waitForEvent("started", timeout: 240) { $0["event"] as? String == "started" }
         oscPort = started["osc_port"] as? Int
-        guard oscPort != nil else { return }
+        guard oscPort != nil, subscribe else { return }
         peer = try OSCPeer()
         try waitFor("the engine's first status report over OSC", timeout: 60, every: 0.1, details: { self.child.failureDetails() }) {
             peer!.send(to: oscPort!, "/lvj/subscribe")

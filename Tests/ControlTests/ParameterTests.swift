@@ -31,7 +31,7 @@ final class ParameterTests: TimeLimitedTestCase {
         for name in ["hud", "fullscreen", "freeze", "blackout", "record"] { store.set(name, 1 - (store.value(name) ?? 0)) }
         let captured = Set(Preset.capture(name: "p", store: store, model: nil, envelope: nil).parameters.keys)
         XCTAssertEqual(Set(registry.parameters.filter { $0.role != .scene }.map(\.name)),
-                       ["hud", "fullscreen", "freeze", "blackout", "record", "tempo.source", "tempo.tap", "tempo.offset", "control.quantize"],
+                       ["hud", "fullscreen", "freeze", "blackout", "record", "tempo.source", "tempo.bpm", "tempo.tap", "tempo.offset", "control.quantize"],
                        "the rig's tempo and quantize settings stay out of presets")
         XCTAssertEqual(captured, Set(registry.parameters.filter { $0.role == .scene && $0.kind != .trigger }.map(\.name)), "every scene value (a trigger has none)")
         XCTAssertEqual(registry.parameters.first { $0.name == "record" }?.role, .transport)

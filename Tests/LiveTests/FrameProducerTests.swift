@@ -7,6 +7,7 @@ import Basics
 import ModelFiles
 import StyleGAN
 import Synthesis
+import Tempo
 import TestSupport
 import XCTest
 
@@ -65,6 +66,41 @@ final class FrameProducerTests: TimeLimitedTestCase {
         XCTAssertEqual(lvj_count_allocations_end(), 0)
         XCTAssertEqual(p.snapshot.frames, 130)
         XCTAssertEqual(p.snapshot.bpm, 120, accuracy: 6, "the demo's tempo reaches the HUD")
+    }
+
+    /// The beat from an external source with changes on the bar allocates nothing either: MIDI clock
+    /// (clocks on the track's own time), and Link (a session never enabled, so nothing leaves this
+    /// machine: read every row, alone, with the detected beat standing in).
+    func testExternalTempoSourcesWithChangesOnTheBarAllocateNothing() throws {
+        for tempoSource in [TempoSource.midiClock, .link] {
+            let source = BlockSource(seconds: 30, block: 1838)
+            let tempo = TempoControl(source: tempoSource, link: try LinkSession(quantum: 4))
+            let decoder = try DecoderSetup().makeDecoder(generator: Self.generator, fps: 24)
+            let p = try FrameProducer(source: source, generator: Self.generator, network: Self.network, decoder: decoder, fps: 24, tempo: tempo)
+            p.parameters.set("tempo.source", Double(TempoSource.allCases.firstIndex(of: tempoSource)!))
+            p.parameters.set("control.quantize", Double(Quantize.allCases.firstIndex(of: .bar)!))
+            var clock = 0.0
+            func frames(_ n: Int) {
+                for _ in 0..<n {
+                    p.produceFrame()
+                    while clock < source.seconds { _ = tempo.receive(status: 0xF8, data1: 0, data2: 0, at: clock); clock += 0.5 / 24 }  // 120 BPM
+                }
+            }
+            _ = tempo.receive(status: 0xFA, data1: 0, data2: 0, at: 0)
+            frames(30)
+            lvj_count_allocations_begin()
+            frames(100)
+            XCTAssertEqual(lvj_count_allocations_end(), 0, "\(tempoSource)")
+            let status = p.tempo.status
+            XCTAssertEqual(status.source, tempoSource)
+            if tempoSource == .link {
+                XCTAssertTrue(status.fallback, "alone in the session: the detected beat stands in")
+                XCTAssertNotEqual(status.linkHostSeconds, 0, "Link was read")
+            } else {
+                XCTAssertFalse(status.fallback)
+                XCTAssertEqual(status.bpm, 120, accuracy: 0.01)
+            }
+        }
     }
 
     /// A sink that copies each frame into a buffer of its own, as a ring would, or (full) drops it.

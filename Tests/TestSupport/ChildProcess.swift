@@ -14,16 +14,20 @@ public final class ChildProcess: @unchecked Sendable {
     public let name: String
     public let process = Process()
     private let out = Pipe(), err = Pipe()
+    /// Standard input, when the test talks to the program (`input: true`); else /dev/null.
+    private let input: Pipe?
     private let buffers = Locked<(stdout: Data, stderr: Data)>((Data(), Data()))
     private let readers = DispatchGroup()
 
-    /// Starts `path` with `arguments`. `environment` nil: the test's own.
-    public init(_ path: String, _ arguments: [String], environment: [String: String]? = nil, name: String? = nil) throws {
+    /// Starts `path` with `arguments`. `environment` nil: the test's own. `input`: its standard input is
+    /// a pipe the test writes lines to (`write(line:)`).
+    public init(_ path: String, _ arguments: [String], environment: [String: String]? = nil, name: String? = nil, input: Bool = false) throws {
         self.name = name ?? (path as NSString).lastPathComponent
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        process.standardInput = FileHandle.nullDevice
+        self.input = input ? Pipe() : nil
+        process.standardInput = self.input ?? FileHandle.nullDevice
         process.standardOutput = out; process.standardError = err
         try process.run()
         for (handle, isOut) in [(out.fileHandleForReading, true), (err.fileHandleForReading, false)] {
@@ -40,9 +44,20 @@ public final class ChildProcess: @unchecked Sendable {
         Self.live.withLock { $0.append(Weak(self)) }
     }
 
+    /// Starts `commandLine` (the program, then its arguments).
+    public convenience init(commandLine: [String], environment: [String: String]? = nil, name: String? = nil, input: Bool = false) throws {
+        try self.init(commandLine[0], Array(commandLine.dropFirst()), environment: environment, name: name, input: input)
+    }
+
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
 
     public var pid: pid_t { process.processIdentifier }
+
+    /// One line to its standard input (started with `input: true`).
+    public func write(line: String) {
+        precondition(input != nil, "\(name) was started without input")
+        input?.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
     public var isRunning: Bool { process.isRunning }
     public var stdoutData: Data { buffers.withLock { $0.stdout } }
     public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }

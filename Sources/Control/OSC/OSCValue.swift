@@ -3,6 +3,9 @@ import CLiblo
 /// One OSC argument after liblo has parsed it, in the types the engine accepts.
 public enum OSCValue: Equatable, Sendable {
     case number(Double)
+    /// Sent as a 64-bit double ('d') rather than a float: times on a clock that has run for hours
+    /// (a float holds them to milliseconds only). Received doubles read as `number`.
+    case double(Double)
     case text(String)
     case bool(Bool)
     /// Anything else (blobs, MIDI, timetags, nil …): counted as a wrong type where a value is needed.
@@ -11,7 +14,7 @@ public enum OSCValue: Equatable, Sendable {
     /// The value as a number: numbers and booleans; a text only as a choice's option name (`choices`).
     public func number(choices: [String] = []) -> Double? {
         switch self {
-        case .number(let v): v
+        case .number(let v), .double(let v): v
         case .bool(let b): b ? 1 : 0
         case .text(let s): choices.firstIndex(of: s).map(Double.init)
         case .other: nil
@@ -52,6 +55,7 @@ enum OSCMessage {
         for v in values {
             switch v {
             case .number(let d): lo_message_add_float(message, Float(d))
+            case .double(let d): lo_message_add_double(message, d)
             case .text(let s): lo_message_add_string(message, s)
             case .bool(let b): if b { lo_message_add_true(message) } else { lo_message_add_false(message) }
             case .other: break
