@@ -33,7 +33,7 @@ final class KnownSignalTests: TimeLimitedTestCase {
             }
             let causal = try CausalExtractor.extractAll(mono: x, sampleRate: rate, fps: 30)
             let tempo = causal["tempo"]!.values
-            XCTAssertEqual(Double(tempo.last!), bpm, accuracy: 0.02 * bpm, "causal tempo of \(bpm) BPM clicks")
+            XCTAssertEqual(Double(tempo.last!), bpm, accuracy: 0.003 * bpm, "causal tempo of \(bpm) BPM clicks")
             // The causal pulse peaks near the clicks once locked (last 10 s): the beat phase is near 0 at each click.
             let phase = causal["beat_phase"]!.values
             var errors = [Double]()

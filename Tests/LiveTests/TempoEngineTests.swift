@@ -211,8 +211,9 @@ final class TempoEngineTests: JACKServerTestCase {
             let beat = (landed / DemoTrack.beatSeconds).rounded() * DemoTrack.beatSeconds
             print("detected \(String(format: "%.2f", producer.tempo.status.bpm)) BPM; quantized to the demo's beat: asked at \(String(format: "%.3f", asked)) s, landed for \(String(format: "%.3f", landed)) s; true beat \(beat) s")
             // Within a frame of the detected beat by construction (the row that crosses it); the detected beat
-            // itself is the pulse tracker's, which runs 40–80 ms early on this track (its tempo estimate is
-            // 0.5 % off over its 7 s window): a fifth of a beat bounds both.
+            // itself is the pulse tracker's, which runs 35–80 ms early on this track, because the
+            // onset envelope's beat-rate component itself peaks 56 ms before the beat here (on clicks it is
+            // about 10 ms late): a fifth of a beat bounds both.
             XCTAssertEqual(landed, beat, accuracy: 0.1, "not on the track's beat")
             XCTAssertGreaterThan(landed, asked, "landed before it was asked for")
         }
