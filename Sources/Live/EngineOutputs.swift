@@ -26,9 +26,11 @@ public final class EngineOutputs {
     init(_ configuration: EngineConfiguration, renderSize: Int, fps: Double, producer: FrameProducer, notices: inout [EngineEvent]) {
         let names = Self.names(of: configuration.outputs)
         let size = configuration.outputSize ?? (renderSize, renderSize)
-        let format = OutputFormat(width: size.width, height: size.height, fps: min(configuration.outputFPS ?? fps, fps))
         var sinks: [OutputSink] = []
         for (target, name) in zip(configuration.outputs, names) {
+            // The output's own ?size= and ?fps=, else --output-size and --output-fps, else the render's.
+            let format = OutputFormat(width: target.width ?? size.width, height: target.height ?? size.height,
+                                      fps: min(target.fps ?? configuration.outputFPS ?? fps, fps))
             do {
                 let sink = try OutputSink(target: target, name: name, sourceWidth: renderSize, sourceHeight: renderSize, format: format,
                                           engineFPS: fps, ndiRuntime: configuration.ndiRuntime)

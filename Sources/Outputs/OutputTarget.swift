@@ -19,16 +19,39 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
     }
 
     public let kind: Kind
-    /// What follows the scheme: the NDI name, the device, the socket, the URI, HOST:PORT or the pipeline.
+    /// What follows the scheme: the NDI name, the device, the socket, the URI, HOST:PORT or the pipeline
+    /// (without this output's own `size` and `fps`).
     public let address: String
     /// The URI as given.
     public let uri: String
+    /// This output's own size and rate (`?size=WxH&fps=N` on any URI but gst:), over `--output-size`
+    /// and `--output-fps`; nil: those.
+    public let width: Int?, height: Int?
+    public let fps: Double?
 
-    public static let forms = "ndi:NAME, v4l2:/dev/videoN[?format=yuyv|rgb24], shm:/path/to/socket, srt://HOST:PORT[?mode=listener|caller], rtp://HOST:PORT or gst:PIPELINE"
+    public static let forms = "ndi:NAME, v4l2:/dev/videoN[?format=yuyv|rgb24], shm:/path/to/socket, srt://HOST:PORT[?mode=listener|caller], rtp://HOST:PORT or gst:PIPELINE; any but gst: takes ?size=WxH&fps=N of its own"
 
-    public init(parsing uri: String) throws {
-        self.uri = uri
-        func fail(_ why: String) -> UsageError { UsageError("--output \(uri): \(why) (one of \(Self.forms))") }
+    public init(parsing given: String) throws {
+        self.uri = given
+        func fail(_ why: String) -> UsageError { UsageError("--output \(given): \(why) (one of \(Self.forms))") }
+        // This output's own size and rate come off the query; the rest of it stays with the address.
+        var uri = given, width: Int?, height: Int?, fps: Double?
+        if !given.hasPrefix("gst:"), let q = given.firstIndex(of: "?") {
+            var kept: [Substring] = []
+            for item in given[given.index(after: q)...].split(separator: "&") {
+                if item.hasPrefix("size=") {
+                    do { (width, height) = try OutputFormat.size(parsing: String(item.dropFirst(5))) }
+                    catch { throw fail("size=\(item.dropFirst(5)) is WIDTHxHEIGHT, even numbers from 16x16 to 7680x4320") }
+                } else if item.hasPrefix("fps=") {
+                    guard let f = Double(item.dropFirst(4)), f.isFinite, f > 0, f <= 240 else { throw fail("fps=\(item.dropFirst(4)) is a rate from 0 to 240") }
+                    fps = f
+                } else {
+                    kept.append(item)
+                }
+            }
+            uri = String(given[..<q]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
+        }
+        (self.width, self.height, self.fps) = (width, height, fps)
         if uri.hasPrefix("srt://") {
             kind = .srt; address = uri
             let rest = uri.dropFirst("srt://".count).split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""

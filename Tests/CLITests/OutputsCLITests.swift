@@ -93,13 +93,18 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         let mkv = folder + "/set.mkv", socket = folder + "/out.shm"
         let rtpPort = Int.random(in: 20_000...30_000), srtPort = Int.random(in: 30_001...40_000)
         let rtp = try Receiver("udpsrc port=\(rtpPort) caps=application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
-                               frameBytes: 64 * 64 * 3, file: folder + "/rtp.rgb")
+                               frameBytes: 96 * 96 * 3, file: folder + "/rtp.rgb")
         // Beside the live window (under Xvfb) and a recording, as on stage.
         let display = try XvfbDisplay()
         let engine = try RunningEngine(["--window-size", "360", "--osc-port", "0", "--record", mkv, "--output-size", "64x64",
-                                        "--output", "shm:\(socket)", "--output", "rtp://127.0.0.1:\(rtpPort)", "--output", "srt://:\(srtPort)"],
+                                        "--output", "shm:\(socket)", "--output", "rtp://127.0.0.1:\(rtpPort)?size=96x96", "--output", "srt://:\(srtPort)?fps=15"],
                                        environment: display.environment(environment))
-        for name in ["shm", "rtp", "srt"] { try engine.waitForEvent("output_opened", "name", name) }
+        // Each at its own size and rate: --output-size for shm, rtp's own size, srt's own rate.
+        for (name, side, fps) in [("shm", 64, 30.0), ("rtp", 96, 30), ("srt", 64, 15)] {
+            let opened = try engine.waitForEvent("output_opened", "name", name)
+            XCTAssertEqual(opened["width"] as? Int, side, name); XCTAssertEqual(opened["height"] as? Int, side, name)
+            XCTAssertEqual(opened["fps"] as? Double, fps, name)
+        }
         let shm = try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: 64 * 64 * 4, file: folder + "/shm.rgbx")
         let srt = try Receiver("srtsrc uri=srt://127.0.0.1:\(srtPort)?mode=caller ! tsdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
                                frameBytes: 64 * 64 * 3, file: folder + "/srt.rgb")

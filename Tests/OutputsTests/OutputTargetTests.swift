@@ -34,6 +34,9 @@ final class OutputTargetTests: TimeLimitedTestCase {
             ("rtp://:5004", "HOST:PORT"),
             ("rtp://127.0.0.1:70000", "HOST:PORT"),
             ("gst:  ", "sink pipeline"),
+            ("ndi:Main?size=1281x720", "size=1281x720 is WIDTHxHEIGHT"),
+            ("rtp://127.0.0.1:5004?fps=0", "fps=0 is a rate"),
+            ("shm:/tmp/a?fps=fast", "fps=fast is a rate"),
             ("hdmi:1", "unknown kind"),
             ("/tmp/file.mkv", "unknown kind"),
         ]
@@ -44,6 +47,25 @@ final class OutputTargetTests: TimeLimitedTestCase {
                 XCTAssertTrue(text.contains("ndi:NAME") && text.contains("rtp://HOST:PORT"), "the error lists the forms: \(text)")
             }
         }
+    }
+
+    /// Each output may have its own size and rate; the rest of its query stays its own.
+    func testAnOutputsOwnSizeAndRate() throws {
+        let ndi = try OutputTarget(parsing: "ndi:Main?size=1920x1080&fps=25")
+        XCTAssertEqual(ndi.address, "Main")
+        XCTAssertEqual(ndi.width, 1920); XCTAssertEqual(ndi.height, 1080); XCTAssertEqual(ndi.fps, 25)
+        XCTAssertEqual(ndi.description, "ndi:Main?size=1920x1080&fps=25", "shown as given")
+        let srt = try OutputTarget(parsing: "srt://:7001?mode=listener&size=640x360")
+        XCTAssertEqual(srt.address, "srt://:7001?mode=listener", "SRT's own options go to SRT")
+        XCTAssertEqual(srt.width, 640); XCTAssertNil(srt.fps)
+        let v4l2 = try OutputTarget(parsing: "v4l2:/dev/video10?fps=15&format=rgb24")
+        XCTAssertEqual(v4l2.address, "/dev/video10?format=rgb24")
+        XCTAssertEqual(V4L2Loopback.parse(v4l2.address).format, .rgb24)
+        let rtp = try OutputTarget(parsing: "rtp://127.0.0.1:5004")
+        XCTAssertNil(rtp.width); XCTAssertNil(rtp.fps)
+        let gst = try OutputTarget(parsing: "gst:videoscale ! video/x-raw,width=320 ! fakesink name=a?size=64x64")
+        XCTAssertEqual(gst.address, "videoscale ! video/x-raw,width=320 ! fakesink name=a?size=64x64", "a pipeline is taken whole")
+        XCTAssertNil(gst.width)
     }
 
     func testOutputSizes() throws {

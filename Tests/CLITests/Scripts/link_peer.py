@@ -23,18 +23,10 @@ import sys
 
 try:
     import aalink
-    from pythonosc.osc_message_builder import OscMessageBuilder
-    from pythonosc.osc_message import OscMessage
-except ImportError as e:
-    print(f"{e.name} is not installed (pip install aalink python-osc)", file=sys.stderr)
+except ImportError:
+    print("aalink is not installed (pip install aalink)", file=sys.stderr)
     sys.exit(3)
-
-
-def message(address, *args):
-    b = OscMessageBuilder(address=address)
-    for a in args:
-        b.add_arg(a)
-    return b.build().dgram
+from osc_peer import OscMessage, message     # beside this script; exits 3 itself without python-osc
 
 
 def say(obj):
