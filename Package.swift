@@ -99,7 +99,7 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         // Test support: real servers (JACK), child processes with deadlines and thread stacks, waiting on
         // conditions, and the per-test time limit every test case inherits.
-        .target(name: "TestSupport", dependencies: ["Basics"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Basics", "Outputs"], path: "Tests/TestSupport"),
 
         .testTarget(name: "AudioInTests", dependencies: ["TestSupport", "AudioIn", "Basics", "AllocationCounter"]),
         .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "AudioIn", "Basics", "LinearAlgebra", "AllocationCounter"],

@@ -3,6 +3,7 @@
 #pragma once
 #include <gst/gst.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/app/gstappsink.h>
 #include <string.h>
 
 /// Initialises GStreamer once per process (later calls do nothing). False when it cannot start.
@@ -103,4 +104,24 @@ static inline char *lvj_gst_pop_problem(GstBus *bus, int *is_error) {
     if (e) g_error_free(e);
     gst_message_unref(m);
     return text;
+}
+
+/// The appsink named `name` in the pipeline (a new reference), or NULL if there is none: a receiver in
+/// this process (the outputs' latency probe).
+static inline GstAppSink *lvj_gst_app_sink(GstElement *pipeline, const char *name) {
+    GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), name);
+    if (!e) return NULL;
+    if (!GST_IS_APP_SINK(e)) { gst_object_unref(e); return NULL; }
+    return GST_APP_SINK(e);
+}
+
+/// Waits up to `timeout_ns` for the appsink's next frame and copies up to `capacity` bytes of it to `out`.
+/// Returns the bytes copied, 0 when none came in time, -1 at the end of the stream.
+static inline long lvj_gst_pull(GstAppSink *sink, unsigned long long timeout_ns, void *out, size_t capacity) {
+    GstSample *s = gst_app_sink_try_pull_sample(sink, (GstClockTime)timeout_ns);
+    if (!s) return gst_app_sink_is_eos(sink) ? -1 : 0;
+    GstBuffer *b = gst_sample_get_buffer(s);
+    size_t n = b ? gst_buffer_extract(b, 0, out, capacity) : 0;
+    gst_sample_unref(s);
+    return (long)n;
 }

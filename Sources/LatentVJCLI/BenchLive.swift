@@ -2,6 +2,7 @@ import ArgumentParser
 import Basics
 import Foundation
 import Live
+import Outputs
 
 struct BenchLive: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,9 @@ struct BenchLive: ParsableCommand {
     @Option(help: "With --adapt: the frame time (ms) a frame must fit (default: 80 % of a frame's slot).")
     var frameBudget: Double?
 
+    @Option(help: "With --output: seconds of probe frames sent through each output to a receiver on this machine, for its end-to-end latency (0: not measured).")
+    var latencySeconds = 3.0
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -64,6 +68,7 @@ struct BenchLive: ParsableCommand {
             }
             progress.finish()
             let cpu = Self.cpuSeconds() - cpuStart
+            let endToEnd = latencySeconds > 0 ? Self.endToEnd(engine.outputs.sinks, seconds: latencySeconds, showProgress: !json) : []
             let fps = engine.fps, wall = s.seconds
             let expected = Int(wall * fps)
             let xruns = (engine.source as? JACKSource)?.input.stats.xruns
@@ -82,6 +87,8 @@ struct BenchLive: ParsableCommand {
                 // What handing a frame to the recorder and the outputs costs the producer (its share of the frame time).
                 "sink_ms_per_frame": s.sinkMs,
                 "outputs": s.outputs.map(\.json),
+                // Probe frames through each output to a receiver on this machine, after the run (Docs/outputs.md).
+                "outputs_end_to_end": endToEnd.map(\.json),
             ]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
             if let a = engine.adaptation { print(a.text) }
@@ -95,6 +102,38 @@ struct BenchLive: ParsableCommand {
                 print(String(format: "handing a frame to the recorder and outputs: %.3f ms on the producer", s.sinkMs)
                       + s.outputs.map { String(format: "; output %@: %d sent, %d dropped, hand-off p50 %.2f ms, p99 %.2f ms", $0.name, $0.sent, $0.dropped, $0.handoffP50, $0.handoffP99) }.joined())
             }
+            for e in endToEnd { print(e.text) }
+        }
+    }
+
+    /// One output's end-to-end latency to a receiver here, or why it has none.
+    struct EndToEnd {
+        let name: String, uri: String
+        let result: Result<OutputLatencyProbe.Result, Error>
+        var json: [String: Any] {
+            switch result {
+            case .success(let r): return r.json.merging(["name": name]) { a, _ in a }
+            case .failure(let e): return ["name": name, "uri": uri, "reason": (e as? OutputError)?.reason ?? "\(e)"]
+            }
+        }
+        var text: String {
+            switch result {
+            case .success(let r):
+                return String(format: "output %@ end to end (probe frames to a receiver on this machine): p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d of %d frames known on arrival",
+                              name, r.p50, r.p99, r.max, r.identified, r.sent)
+            case .failure(let e): return "output \(name) end to end: not measured, \((e as? OutputError)?.reason ?? "\(e)")"
+            }
+        }
+    }
+
+    /// After the run (the engine's outputs are closed): each output's format again, with probe frames.
+    static func endToEnd(_ sinks: [OutputSink], seconds: Double, showProgress: Bool) -> [EndToEnd] {
+        sinks.map { sink in
+            let progress = Progress("end to end \(sink.name)", total: 1, enabled: showProgress)
+            defer { progress.finish() }
+            return EndToEnd(name: sink.name, uri: sink.target.uri, result: Result {
+                try OutputLatencyProbe.measure(sink.target, format: sink.format, seconds: seconds) { progress.update($0) }
+            })
         }
     }
 

@@ -14,13 +14,7 @@ final class GStreamerPipeline: OutputTransport {
     static let queueLimit = 2
 
     init(description: String, frameBytes: Int, name: String) throws {
-        guard lvj_gst_init() != 0 else { throw OutputError(name, "GStreamer could not start (is libgstreamer1.0-0 installed?)") }
-        var problem: UnsafeMutablePointer<CChar>?
-        guard let p = lvj_gst_launch(description, &problem) else {
-            let why = problem.map { String(cString: $0) } ?? "unknown error"
-            lvj_gst_free(problem)
-            throw OutputError(name, "cannot build the GStreamer pipeline: \(why) (pipeline: \(description))")
-        }
+        let p = try Self.launch(description, name: name)
         guard let src = lvj_gst_app_src(p, "lvjsrc") else {
             lvj_gst_unref(UnsafeMutableRawPointer(p))
             throw OutputError(name, "the GStreamer pipeline has no appsrc named lvjsrc")
@@ -72,6 +66,49 @@ final class GStreamerPipeline: OutputTransport {
         return nil
     }
 
+    /// Builds (does not start) a pipeline, with GStreamer's reason when it cannot.
+    static func launch(_ description: String, name: String) throws -> UnsafeMutablePointer<GstElement> {
+        guard lvj_gst_init() != 0 else { throw OutputError(name, "GStreamer could not start (is libgstreamer1.0-0 installed?)") }
+        var problem: UnsafeMutablePointer<CChar>?
+        guard let p = lvj_gst_launch(description, &problem) else {
+            let why = problem.map { String(cString: $0) } ?? "unknown error"
+            lvj_gst_free(problem)
+            throw OutputError(name, "cannot build the GStreamer pipeline: \(why) (pipeline: \(description))")
+        }
+        return p
+    }
+
     /// Whether GStreamer has this element (a plugin that may not be installed).
     static func has(_ element: String) -> Bool { lvj_gst_init() != 0 && lvj_gst_has_element(element) != 0 }
+}
+
+/// A receiver in this process: a GStreamer pipeline ending in an appsink named `lvjsink`, read one
+/// frame at a time (the outputs' latency probe).
+final class GStreamerAppSink {
+    private let pipeline: UnsafeMutablePointer<GstElement>
+    private let sink: UnsafeMutablePointer<GstAppSink>
+
+    init(description: String, name: String) throws {
+        let p = try GStreamerPipeline.launch(description, name: name)
+        guard let s = lvj_gst_app_sink(p, "lvjsink") else {
+            lvj_gst_unref(UnsafeMutableRawPointer(p))
+            throw OutputError(name, "the receiving pipeline has no appsink named lvjsink")
+        }
+        pipeline = p
+        sink = s
+        guard lvj_gst_play(p) != 0 else { throw OutputError(name, "the receiving pipeline did not start") }
+    }
+
+    deinit {
+        lvj_gst_stop(pipeline)
+        lvj_gst_unref(UnsafeMutableRawPointer(sink))
+        lvj_gst_unref(UnsafeMutableRawPointer(pipeline))
+    }
+
+    /// The next frame into `buffer` (bytes copied), nil when none came within `timeout` seconds, 0 at the end.
+    func pull(into buffer: UnsafeMutableRawBufferPointer, timeout: Double) -> Int? {
+        let n = lvj_gst_pull(sink, UInt64(timeout * 1e9), buffer.baseAddress, buffer.count)
+        if n < 0 { return 0 }
+        return n == 0 ? nil : n
+    }
 }

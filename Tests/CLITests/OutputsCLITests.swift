@@ -92,8 +92,7 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
     func testSeveralOutputsBesideTheWindowAndARecordingCarryWhatWasRendered() throws {
         let mkv = folder + "/set.mkv", socket = folder + "/out.shm"
         let rtpPort = Int.random(in: 20_000...30_000), srtPort = Int.random(in: 30_001...40_000)
-        let rtp = try Receiver("udpsrc port=\(rtpPort) caps=application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
-                               frameBytes: 96 * 96 * 3, file: folder + "/rtp.rgb")
+        let rtp = try Receiver(for: "rtp://127.0.0.1:\(rtpPort)", width: 96, height: 96, file: folder + "/rtp.rgb")
         // Beside the live window (under Xvfb) and a recording, as on stage.
         let display = try XvfbDisplay()
         let engine = try RunningEngine(["--window-size", "360", "--osc-port", "0", "--record", mkv, "--output-size", "64x64",
@@ -105,9 +104,8 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
             XCTAssertEqual(opened["width"] as? Int, side, name); XCTAssertEqual(opened["height"] as? Int, side, name)
             XCTAssertEqual(opened["fps"] as? Double, fps, name)
         }
-        let shm = try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: 64 * 64 * 4, file: folder + "/shm.rgbx")
-        let srt = try Receiver("srtsrc uri=srt://127.0.0.1:\(srtPort)?mode=caller ! tsdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
-                               frameBytes: 64 * 64 * 3, file: folder + "/srt.rgb")
+        let shm = try Receiver(for: "shm:\(socket)", width: 64, height: 64, file: folder + "/shm.rgbx")
+        let srt = try Receiver(for: "srt://:\(srtPort)", width: 64, height: 64, file: folder + "/srt.rgb")
         try waitFor("every receiver gets 40 frames", timeout: 240, every: 0.1,
                     details: { "shm \(shm.count), rtp \(rtp.count), srt \(srt.count)\n" + engine.child.failureDetails() }) {
             shm.count >= 40 && rtp.count >= 40 && srt.count >= 40
@@ -128,11 +126,14 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         let shmFrames = shm.means(channels: 4)
         shm.kill()
         let rtpBefore = rtp.count, srtBefore = srt.count
-        let shm2 = try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: 64 * 64 * 4, file: folder + "/shm2.rgbx")
+        let shm2 = try Receiver(for: "shm:\(socket)", width: 64, height: 64, file: folder + "/shm2.rgbx")
         try waitFor("a new shm receiver picks up while the others go on", timeout: 120, every: 0.1,
                     details: { "shm2 \(shm2.count), rtp \(rtp.count), srt \(srt.count)\n" + engine.child.failureDetails() }) {
             shm2.count >= 20 && rtp.count > rtpBefore + 20 && srt.count > srtBefore + 20
         }
+        // The receivers end first: every frame they hold was sent while the recording ran (the outputs go
+        // on while the recording is finished, and those frames have no recorded match).
+        for r in [shm2, rtp, srt] { r.kill() }
         let end = try engine.stop()
         XCTAssertEqual(end.status, 0, end.stderr)
         let summary = try XCTUnwrap(end.events.event("summary"), end.stderr)
@@ -147,6 +148,28 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         // Two H.264 encodings (the stream's and the recording's).
         assertMatches(rtp.means(channels: 3), recording, tolerance: 4, "rtp")
         assertMatches(srt.means(channels: 3), recording, tolerance: 4, "srt")
+    }
+
+    /// `bench live --output`: what each output costs the producer, and after the run its end-to-end
+    /// latency through the same output to a receiver on this machine (or why it cannot be measured).
+    func testBenchLiveReportsEachOutputsLatencyToAReceiverHere() throws {
+        let socket: String = folder + "/bench.shm"
+        let r = try CLI.run(["bench", "live", "--seconds", "3", "--output", "shm:" + socket, "--output", "gst:fakesink sync=false",
+                             "--latency-seconds", "1", "--json"], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        let outputs = try XCTUnwrap(json["outputs"] as? [[String: Any]])
+        XCTAssertEqual(outputs.map { $0["name"] as? String }, ["shm", "gst"])
+        XCTAssertGreaterThan(outputs[0]["sent"] as? Int ?? 0, 0)
+        XCTAssertGreaterThan(json["sink_ms_per_frame"] as? Double ?? 0, 0, "the producer's hand-off is timed")
+        let endToEnd = try XCTUnwrap(json["outputs_end_to_end"] as? [[String: Any]])
+        XCTAssertEqual(endToEnd.map { $0["name"] as? String }, ["shm", "gst"])
+        let shm = endToEnd[0]
+        XCTAssertEqual(shm["sent"] as? Int, 30, "one second of probe frames at 30 fps after the warm-up")
+        XCTAssertGreaterThanOrEqual(shm["identified"] as? Int ?? 0, 24, "\(shm)")
+        let ms = try XCTUnwrap(shm["end_to_end_ms"] as? [String: Double])
+        XCTAssertGreaterThan(ms["p50"] ?? 0, 0); XCTAssertLessThanOrEqual(ms["p50"] ?? .infinity, ms["p99"] ?? 0)
+        XCTAssertTrue((endToEnd[1]["reason"] as? String ?? "").contains("not known"), "\(endToEnd[1])")
     }
 
     /// NDI through its own runtime and receiver (the ndi-python wheel), both in a private network

@@ -17,11 +17,10 @@ final class XvfbDisplay {
         server.arguments = [name, "-screen", "0", "\(width)x\(height)x24", "-nolisten", "tcp"]
         server.standardOutput = FileHandle.nullDevice; server.standardError = FileHandle.nullDevice
         try server.run()
-        let socket = "/tmp/.X11-unix/X\(name.dropFirst())"
         let display = name
-        try waitFor("Xvfb's socket \(socket)", timeout: 30, every: 0.05) { [server] in
+        try waitFor("Xvfb \(display) accepting connections", timeout: 30, every: 0.05) { [server] in
             if !server.isRunning { throw TestTimeout(what: "Xvfb \(display), which exited at once (display number taken?)", seconds: 0) }
-            return FileManager.default.fileExists(atPath: socket)
+            return xServerAccepts(display: display)
         }
     }
 

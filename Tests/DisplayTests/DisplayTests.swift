@@ -251,12 +251,13 @@ final class DisplayTests: TimeLimitedTestCase {
             p.arguments = [":\(n)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
             p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
             guard (try? p.run()) != nil else { return }
-            _ = waitUntil(timeout: 30) { !p.isRunning || FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(n)") }
-            if p.isRunning {
+            _ = waitUntil(timeout: 30) { !p.isRunning || xServerAccepts(display: ":\(n)") }
+            if p.isRunning, xServerAccepts(display: ":\(n)") {
                 xvfb = p; xDisplay = ":\(n)"
                 setenv("DISPLAY", ":\(n)", 1)
                 return
             }
+            if p.isRunning { p.terminate(); p.waitUntilExit() }
         }
     }
 

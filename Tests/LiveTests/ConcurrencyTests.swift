@@ -35,9 +35,11 @@ final class ConcurrencyTests: TimeLimitedTestCase {
             }
         }, while: {
             var learned = 0
-            for _ in 0..<300 {
+            for i in 0..<300 {
                 midi.arm(learn: intensity)
-                XCTAssertTrue(waitUntil(timeout: 60) { learned += midi.takePending().learned.count; return midi.learning == nil })
+                // Disarmed first, then the binding is saved and reported: wait for the report itself.
+                XCTAssertTrue(waitUntil(timeout: 60) { learned += midi.takePending().learned.count; return learned > i }, "arming \(i)")
+                XCTAssertNil(midi.learning, "a learn that was taken is disarmed")
                 midi.cancelLearn()
             }
             XCTAssertGreaterThanOrEqual(learned, 300, "every arming was taken by a control moving on the other thread")

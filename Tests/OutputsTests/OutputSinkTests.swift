@@ -43,7 +43,7 @@ final class OutputSinkTests: TimeLimitedTestCase {
 
     func shmReceiver(_ socket: String, name: String) throws -> Receiver {
         try waitFor("the output's socket \(socket)") { FileManager.default.fileExists(atPath: socket) }
-        return try Receiver("shmsrc socket-path=\(socket) is-live=true", frameBytes: side * side * 4, name: name)
+        return try Receiver(for: "shm:\(socket)", side: side, name: name)
     }
 
     func testSharedMemoryDeliversEveryFrameInOrderAndANewReceiverPicksUp() throws {
@@ -95,8 +95,7 @@ final class OutputSinkTests: TimeLimitedTestCase {
 
     func testRTPStreamCarriesThePictureInOrder() throws {
         let port = Int.random(in: 20_000...40_000)
-        let receiver = try Receiver("udpsrc port=\(port) caps=application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
-                                    frameBytes: 64 * 64 * 3, name: "rtp")
+        let receiver = try Receiver(for: "rtp://127.0.0.1:\(port)", side: 64, name: "rtp")
         try waitFor("the receiver listens on UDP \(port)") { Self.udpPortBound(port) }
         let out = try sink("rtp://127.0.0.1:\(port)", size: 64)
         var k = 0
@@ -107,8 +106,7 @@ final class OutputSinkTests: TimeLimitedTestCase {
     func testSRTStreamCarriesThePictureInOrder() throws {
         let port = Int.random(in: 20_000...40_000)
         let out = try sink("srt://:\(port)", size: 64)
-        let receiver = try Receiver("srtsrc uri=srt://127.0.0.1:\(port)?mode=caller ! tsdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB",
-                                    frameBytes: 64 * 64 * 3, name: "srt")
+        let receiver = try Receiver(for: "srt://:\(port)", side: 64, name: "srt")
         var k = 0
         try waitFor("the SRT receiver decodes frames", timeout: 60) { try submit(k, to: out); k += 1; return receiver.frameCount >= 30 }
         assertInOrder(identify(receiver.frames, channels: 3, sent: k, tolerance: 8), atLeast: 30, "SRT")
@@ -168,5 +166,54 @@ final class OutputSinkTests: TimeLimitedTestCase {
             if let text = try? String(contentsOfFile: table, encoding: .utf8), text.contains(hex) { return true }
         }
         return false
+    }
+}
+
+/// `bench live --output`'s end-to-end latency: the probe's frames reach a receiver in this process and
+/// each is known by its grey level; outputs with no receiver here say why.
+final class OutputLatencyProbeTests: TimeLimitedTestCase {
+    func probe(_ uri: String) throws -> OutputLatencyProbe.Result {
+        do {
+            return try OutputLatencyProbe.measure(try OutputTarget(parsing: uri), format: OutputFormat(width: 64, height: 48, fps: 30), seconds: 2)
+        } catch let e as OutputError where e.reason.contains("is missing: install") {
+            throw XCTSkip("\(e) (scripts/setup.sh installs it)")
+        }
+    }
+
+    func assertMeasured(_ r: OutputLatencyProbe.Result, _ what: String) {
+        XCTAssertEqual(r.sent, 60, "\(what): two seconds at 30 fps after the warm-up")
+        XCTAssertGreaterThanOrEqual(r.identified, r.sent * 8 / 10, "\(what): most frames arrive and are known by their level (\(r.json))")
+        XCTAssertLessThanOrEqual(r.identified, r.sent, what)
+        XCTAssertGreaterThan(r.p50, 0, what)
+        XCTAssertLessThanOrEqual(r.p50, r.p99, what); XCTAssertLessThanOrEqual(r.p99, r.max, what)
+    }
+
+    func testEachFrameLevelIsFarFromItsNeighbours() {
+        let levels = (0..<OutputLatencyProbe.levels).map(OutputLatencyProbe.level)
+        XCTAssertEqual(Set(levels).count, OutputLatencyProbe.levels, "as many frames in a row as there are levels, each its own level")
+        for k in 0..<40 { XCTAssertGreaterThanOrEqual(abs(OutputLatencyProbe.level(k + 1) - OutputLatencyProbe.level(k)), 30, "frames \(k) and \(k + 1)") }
+    }
+
+    func testSharedMemory() throws {
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-probe-\(getpid()).sock").path
+        assertMeasured(try probe("shm:\(socket)"), "shm")
+    }
+
+    func testRTP() throws { assertMeasured(try probe("rtp://127.0.0.1:\(Int.random(in: 20_000...30_000))"), "rtp") }
+
+    func testSRTListening() throws { assertMeasured(try probe("srt://:\(Int.random(in: 30_001...40_000))"), "srt listening") }
+
+    /// SRT's latency (its margin for resending lost packets, 125 ms unless set) set on the output; the
+    /// receiver here takes it too.
+    func testSRTWithALatencyOfItsOwn() throws { assertMeasured(try probe("srt://:\(Int.random(in: 30_001...40_000))?latency=20"), "srt latency=20") }
+
+    func testSRTCallingThisMachine() throws { assertMeasured(try probe("srt://127.0.0.1:\(Int.random(in: 40_001...50_000))"), "srt calling") }
+
+    func testOutputsWithNoReceiverHereSayWhy() throws {
+        for (uri, why) in [("ndi:Stage", "NDI"), ("gst:fakesink", "gst:"), ("v4l2:/dev/video10", "v4l2loopback"), ("rtp://10.1.2.3:5004", "another machine")] {
+            XCTAssertThrowsError(try OutputLatencyProbe.measure(try OutputTarget(parsing: uri), format: OutputFormat(width: 64, height: 48, fps: 30), seconds: 1), uri) {
+                XCTAssertTrue("\($0)".contains(why), "\(uri): \($0)")
+            }
+        }
     }
 }

@@ -10,6 +10,11 @@ final class Receiver {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).raw").path
         receiver = try GStreamerReceiver(source, frameBytes: frameBytes, file: file)
     }
+    /// The receiver on this machine for the output `uri` (`LocalReceiver`), for frames of `side`×`side`.
+    init(for uri: String, side: Int, name: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).raw").path
+        receiver = try GStreamerReceiver(for: uri, width: side, height: side, file: file)
+    }
     deinit { receiver.kill(); try? FileManager.default.removeItem(atPath: receiver.file) }
     var child: ChildProcess { receiver.child }
     var frames: [[UInt8]] { receiver.frames }
@@ -29,18 +34,10 @@ func flatFrame(_ k: Int, width: Int, height: Int) -> [UInt8] {
     return f
 }
 
-/// Mean colour of a frame with `channels` bytes a pixel.
-func meanColour(_ frame: [UInt8], channels: Int) -> (Double, Double, Double) {
-    var r = 0.0, g = 0.0, b = 0.0
-    let n = frame.count / channels
-    for i in 0..<n { r += Double(frame[i * channels]); g += Double(frame[i * channels + 1]); b += Double(frame[i * channels + 2]) }
-    return (r / Double(n), g / Double(n), b / Double(n))
-}
-
 /// For each received frame, the test frame it shows (nil: none within `tolerance` in every channel).
 func identify(_ frames: [[UInt8]], channels: Int, sent: Int, tolerance: Double) -> [Int?] {
     frames.map { f in
-        let m = meanColour(f, channels: channels)
+        let m = f.withUnsafeBytes { GStreamerReceiver.mean(of: $0, channels: channels) }
         func distance(_ k: Int) -> Double {
             let c = testColour(k)
             return max(abs(m.0 - Double(c.0)), abs(m.1 - Double(c.1)), abs(m.2 - Double(c.2)))

@@ -1,4 +1,5 @@
 import Foundation
+import Outputs
 import XCTest
 
 /// A real receiver for the outputs' tests: gst-launch-1.0 running `pipeline` (up to decoded frames) and
@@ -13,6 +14,12 @@ public final class GStreamerReceiver {
         child = try ChildProcess(gst, ["-q"] + pipeline.split(separator: " ").map(String.init)
                                  + ["!", "filesink", "location=\(file)", "sync=false", "buffer-mode=unbuffered"],
                                  name: "receiver \((file as NSString).lastPathComponent)")
+    }
+
+    /// The receiver on this machine for the output `uri` (`LocalReceiver`), for frames of `width`×`height`.
+    public convenience init(for uri: String, width: Int, height: Int, file: String) throws {
+        let receiver = try LocalReceiver.for(try OutputTarget(parsing: uri)).get()
+        try self.init(receiver.pipeline, frameBytes: width * height * receiver.channels, file: file)
     }
 
     deinit {
@@ -35,12 +42,15 @@ public final class GStreamerReceiver {
     public static func means(file: String, frameBytes: Int, channels: Int) -> [Colour] {
         guard let data = FileManager.default.contents(atPath: file) else { return [] }
         return stride(from: 0, to: data.count - frameBytes + 1, by: frameBytes).map { start in
-            data[start..<(start + frameBytes)].withUnsafeBytes { p -> Colour in
-                var r = 0.0, g = 0.0, b = 0.0
-                let n = frameBytes / channels
-                for i in 0..<n { r += Double(p[i * channels]); g += Double(p[i * channels + 1]); b += Double(p[i * channels + 2]) }
-                return (r / Double(n), g / Double(n), b / Double(n))
-            }
+            data[start..<(start + frameBytes)].withUnsafeBytes { mean(of: $0, channels: channels) }
         }
+    }
+
+    /// Mean colour of one frame with `channels` bytes a pixel (the first three are R, G, B).
+    public static func mean(of frame: UnsafeRawBufferPointer, channels: Int) -> Colour {
+        var r = 0.0, g = 0.0, b = 0.0
+        let n = frame.count / channels
+        for i in 0..<n { r += Double(frame[i * channels]); g += Double(frame[i * channels + 1]); b += Double(frame[i * channels + 2]) }
+        return (r / Double(n), g / Double(n), b / Double(n))
     }
 }
