@@ -10,10 +10,10 @@ final class OutputSinkTests: TimeLimitedTestCase {
     let side = 32
     let audio = [Float](repeating: 0, count: 64)
 
-    func sink(_ uri: String, size: Int = 32) throws -> OutputSink {
+    func sink(_ uri: String, size: Int = 32, ndiRuntime: String? = nil) throws -> OutputSink {
         do {
             return try OutputSink(target: try OutputTarget(parsing: uri), name: "test", sourceWidth: side, sourceHeight: side,
-                                  format: OutputFormat(width: size, height: size, fps: 30), engineFPS: 30)
+                                  format: OutputFormat(width: size, height: size, fps: 30), engineFPS: 30, ndiRuntime: ndiRuntime)
         } catch let e as OutputError where e.reason.contains("is missing: install") {
             throw XCTSkip("\(e) (scripts/setup.sh installs it)")
         }
@@ -137,8 +137,58 @@ final class OutputSinkTests: TimeLimitedTestCase {
         let receiver = try shmReceiver(socket, name: "alloc")
         var k = 0
         try waitFor("warm-up", timeout: 30) { try submit(k, to: out); k += 1; return receiver.frameCount >= 20 }
+        try assertNoAllocationPerFrame(out, watching: "it takes GStreamer's locks")
+    }
+
+    /// NDI's runtime (the ndi-python wheel's) sends from the output's thread: counted the same way, with
+    /// a receiver taking the frames (a sender with no receiver may skip its encoder). NDI's discovery
+    /// must stay off the machine's network, so the test runs again inside a private network namespace:
+    /// this XCTest binary, filtered to this test, with the runtime's folder in the environment.
+    func testNDIOutputAllocatesOnlyInsideNDIsRuntime() throws {
+        try XCTSkipUnless(lvj_counting_available() != 0, "allocation counting is off in this build")
+        if let runtime = ProcessInfo.processInfo.environment[Self.ndiChild] { return try ndiAllocations(runtime: runtime) }
+        let probe = try ChildProcess("/usr/bin/env", ["python3", "-c", "import NDIlib, os; print(os.path.dirname(NDIlib.__file__))"], name: "ndi-python")
+        try XCTSkipUnless(try probe.waitForExit(timeout: 60) == 0, "ndi-python is not installed (scripts/setup.sh installs it from PyPI): \(probe.stderr.suffix(300))")
+        let namespace = try NetworkNamespace("ndialloc")
+        var environment = ProcessInfo.processInfo.environment
+        environment[Self.ndiChild] = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try ChildProcess(commandLine: namespace.exec([CommandLine.arguments[0], "OutputsTests.OutputSinkTests/testNDIOutputAllocatesOnlyInsideNDIsRuntime"]),
+                                     environment: environment, name: "this test in a network namespace")
+        XCTAssertEqual(try child.waitForExit(timeout: 300), 0, child.tail)
+        let line = child.stdout.split(separator: "\n").first { $0.hasPrefix("NDI output: no allocation in submit") }
+        XCTAssertNotNil(line, "the measurement ran in the namespace: \(child.tail)")
+        print(line ?? "")
+    }
+
+    static let ndiChild = "LVJ_NDI_ALLOCATIONS_IN_NAMESPACE"
+
+    func ndiAllocations(runtime: String) throws {
+        let name = "LatentVJ Allocations"
+        let out = try sink("ndi:\(name)", size: 64, ndiRuntime: runtime)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("CLITests/Scripts/ndi_receive.py").path
+        let receiver = try ChildProcess("/usr/bin/env", ["python3", script, name, "100000", "120"], name: "ndi receiver")
+        defer { _ = try? receiver.stop(signal: SIGKILL, timeout: 10) }
+        var k = 0
+        try waitFor("the NDI receiver gets frames", timeout: 120, details: { receiver.tail }) {
+            try submit(k, to: out); k += 1
+            return receiver.jsonLines.filter { $0["event"] as? String == "frame" }.count >= 20
+        }
+        // NDI's own runtime allocates inside NDIlib_send_send_video_v2 (5 a frame with the wheel's
+        // runtime 6): not our code, which allocates nothing on this path (submit, the ring, the scaling
+        // are the GStreamer outputs' and are counted at 0 there). Held to that, so more shows.
+        let perFrame = try assertNoAllocationPerFrame(out, watching: "it ran NDI's sender", threadAllowance: 8)
+        print("NDI output: no allocation in submit; \(perFrame) a frame on its thread, inside NDI's send; \(out.counters.sent) frames sent")
+    }
+
+    /// 40 frames through `out` after its warm-up: none allocates in `submit`, nor on the output's thread
+    /// (more than `threadAllowance` a frame: what a runtime not ours allocates). Returns the thread's per frame.
+    @discardableResult
+    func assertNoAllocationPerFrame(_ out: OutputSink, watching: String, threadAllowance: Double = 0,
+                                    file: StaticString = #filePath, line: UInt = #line) throws -> Double {
         let frame = flatFrame(7, width: side, height: side)
         var producerAllocations = 0
+        let sentBefore = out.counters.sent
         lvj_count_threads_begin()
         for _ in 0..<40 {
             let before = out.counters
@@ -153,11 +203,13 @@ final class OutputSinkTests: TimeLimitedTestCase {
         }
         lvj_count_threads_end()
         let thread = lvj_thread_counts_of(out.outputThread)
-        XCTAssertEqual(producerAllocations, 0, "submit allocates nothing")
-        XCTAssertEqual(thread.allocations, 0, "the output's thread allocates nothing per frame")
-        XCTAssertGreaterThan(thread.locks, 0, "the output's thread was watched (it takes GStreamer's locks)")
-        XCTAssertGreaterThan(out.counters.sent, 40, "frames went out meanwhile")
-        XCTAssertEqual(lvj_count_threads_untracked(), 0)
+        XCTAssertEqual(producerAllocations, 0, "submit allocates nothing", file: file, line: line)
+        let perFrame = Double(thread.allocations) / 40
+        XCTAssertLessThanOrEqual(perFrame, threadAllowance, "allocations a frame on the output's thread", file: file, line: line)
+        XCTAssertGreaterThan(thread.locks, 0, "the output's thread was watched (\(watching))", file: file, line: line)
+        XCTAssertGreaterThan(out.counters.sent, sentBefore + 30, "frames went out meanwhile", file: file, line: line)
+        XCTAssertEqual(lvj_count_threads_untracked(), 0, file: file, line: line)
+        return perFrame
     }
 
     static func udpPortBound(_ port: Int) -> Bool {
