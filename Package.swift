@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["TestSupport", "StyleGAN", "ModelFiles", "Basics", "LinearAlgebra", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioIn", "Basics", "Imaging", "Control"], exclude: ["Scripts"]),
-        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Tempo", "Control", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
+        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Outputs", "Imaging", "Tempo", "Control", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["TestSupport", "FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Basics", "AllocationCounter"]),
         .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Imaging", "Basics", "AllocationCounter"]),

@@ -219,6 +219,8 @@ public enum HUD {
             case "’", "‘": out.append("'")
             case "“", "”": out.append("\"")
             case "×": out.append("X")
+            case "→": out.append("->")
+            case "·", "•": out.append("|")
             default: out.append(ch)
             }
         }

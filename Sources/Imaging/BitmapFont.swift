@@ -36,6 +36,9 @@ public enum BitmapFont {
     ]
 
     /// Width in pixels of `text` at `scale`.
+    /// Whether every character of `text` has a glyph (others are drawn as "?").
+    public static func canDraw(_ text: String) -> Bool { text.allSatisfy { $0 == " " || glyphs[Character($0.uppercased())] != nil } }
+
     public static func width(of text: String, scale: Int = 1) -> Int { text.count * advance * scale }
 
     /// Draws `text` with its top-left corner at (x, y).

@@ -75,7 +75,7 @@ public final class EngineOutputs {
             if now < warnUntil[i] { warning = true; return "\(sink.name) \(c.sent) (\(c.dropped) DROPPED)" }
             return "\(sink.name) \(c.sent)"
         }
-        return ("OUT " + parts.joined(separator: " · ").uppercased(), warning)
+        return ("OUT " + parts.joined(separator: " | ").uppercased(), warning)
     }
 
     /// One `/lvj/status/outputs` message per output: name, URI, on (1/0), sending (1/0), frames sent,

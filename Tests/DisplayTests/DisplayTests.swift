@@ -1,5 +1,5 @@
 import Basics
-import Display
+@testable import Display
 import Foundation
 import Imaging
 import TestSupport
@@ -222,6 +222,14 @@ final class DisplayTests: TimeLimitedTestCase {
             XCTAssertEqual(shot.width, 320); XCTAssertEqual(shot.height, 240)
             try assertHalves(shot, picture: PixelRect(x: 40, y: 0, width: 240, height: 240), renderer: window.rendererName)
         }
+    }
+
+    /// The font has ASCII only: what the engine's messages use beyond it is drawn as a look-alike, never "?".
+    func testMessagesAreDrawnWithGlyphsTheFontHas() {
+        for text in ["learned: CC 1/20 → intensity", "OUT SHM 12 · RTP 3", "model: reloading m.pkl…", "it’s “fine” — 1280×720"] {
+            XCTAssertTrue(BitmapFont.canDraw(HUD.printable(text)), "\(text) → \(HUD.printable(text))")
+        }
+        XCTAssertEqual(HUD.printable("a → b · c"), "a -> b | c")
     }
 
     func testNoDisplayIsAClearError() throws {
