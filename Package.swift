@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, one wrapper each.
@@ -80,7 +81,10 @@ let package = Package(
         .target(name: "Outputs", dependencies: ["Basics", "AudioIn", "Imaging", "CGStreamer", "CNDI"]),
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
-        .target(name: "Live", dependencies: ["Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "Tempo", "CJack"]),
+        // OSCQuery: the address space over HTTP for ossia score, Chataigne, VDMX, Max (SwiftNIO).
+        .target(name: "OSCQuery", dependencies: ["Control", .product(name: "NIOCore", package: "swift-nio"),
+                                                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .target(name: "Live", dependencies: ["OSCQuery", "Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "Tempo", "CJack"]),
 
         .executableTarget(
             name: "LatentVJCLI",
@@ -115,6 +119,7 @@ let package = Package(
         .testTarget(name: "LiveTests", dependencies: ["TestSupport", "Live", "Outputs", "Imaging", "Tempo", "Control", "Recording", "AudioIn", "Basics", "Features", "StyleGAN", "ModelFiles", "Synthesis", "AllocationCounter"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["TestSupport", "FuzzTargets"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Basics", "AllocationCounter"]),
+        .testTarget(name: "OSCQueryTests", dependencies: ["TestSupport", "OSCQuery", "Control"]),
         .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Imaging", "Basics", "AllocationCounter"]),
         .testTarget(name: "TempoTests", dependencies: ["TestSupport", "Tempo"]),
         .testTarget(name: "DisplayTests", dependencies: ["TestSupport", "Display", "Imaging", "Basics"]),

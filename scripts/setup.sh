@@ -15,6 +15,8 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools iproute2
   # programs the engine and its tests drive; jack-midi-clock is the tempo tests' MIDI clock master
   ffmpeg jackd2 liblo-tools xvfb xdotool jack-midi-clock
+  # curl: the OSCQuery tests' HTTP client
+  curl
   # objdump, for the test that reads the JACK callbacks' machine code
   binutils
   # gdb: a test that hangs past its deadline fails with the thread stacks of what it started;

@@ -91,6 +91,12 @@ struct LiveCommand: ParsableCommand {
     @Flag(help: "No OSC server.")
     var noOsc = false
 
+    @Option(help: "TCP port of the OSCQuery server, which describes the OSC address space over HTTP (default 9001, or a free one if 9001 is taken; 0: any free port, printed at start).")
+    var oscqueryPort: Int?
+
+    @Flag(help: "No OSCQuery server.")
+    var noOscquery = false
+
     @Option(help: "Folder of presets (default: the shipped Presets/). Saves go there too.")
     var presets: String?
 
@@ -152,6 +158,8 @@ struct LiveCommand: ParsableCommand {
         c.window = headless ? nil : .init(size: windowSize, display: display, fullscreen: fullscreen)
         c.hud = !noHud
         c.osc = noOsc ? nil : .init(port: oscPort, allow: oscAllow)
+        c.oscQueryPort = oscqueryPort
+        c.oscQuery = !noOscquery
         c.presetsFolder = presets
         c.preset = preset
         c.mappings = mapping

@@ -4,6 +4,7 @@ import Control
 import Display
 import Foundation
 import Imaging
+import OSCQuery
 import Outputs
 import ModelFiles
 import Recording
@@ -29,6 +30,8 @@ public final class Engine {
     public let watch: CorrelationWatch
     /// The outputs into the rig (`--output`), each its own sink on the producer.
     public let outputs: EngineOutputs
+    /// The OSC address space over HTTP (nil: off, no OSC server, or its port could not be had).
+    public let oscQuery: OSCQueryServer?
     public let fps: Double
     /// The envelope network's path.
     public let envelopePath: String
@@ -92,6 +95,7 @@ public final class Engine {
         recording = RecordingControl(base: configuration.recordPath, producer: producer, width: r, fps: fps, sampleRate: source.sampleRate)
         watch = CorrelationWatch(width: r, height: r, fps: fps)
         let osc = try Self.openOSC(configuration.osc, store: producer.parameters, notices: &notices)
+        oscQuery = try Self.openOSCQuery(configuration, osc: osc, store: producer.parameters, notices: &notices)
         let presets = try configuration.presetsFolder ?? ShippedFiles.locate("Presets")
         control = EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: presets), osc: osc,
                                 modelName: generator.untrained ? "default" : generator.label)
@@ -123,6 +127,7 @@ public final class Engine {
     deinit {
         control.midi?.stop()
         control.osc?.stop()
+        oscQuery?.stop()
         producer.stop()
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
     }
@@ -159,7 +164,7 @@ public final class Engine {
         let snapshot = producer.snapshot
         if !announced && snapshot.frames > 0 {
             announced = true
-            pending.append(.started(oscPort: control.osc?.port, jackClient: (source as? JACKSource)?.input.clientName, fps: fps,
+            pending.append(.started(oscPort: control.osc?.port, oscQueryPort: oscQuery?.port, jackClient: (source as? JACKSource)?.input.clientName, fps: fps,
                                     model: generator.label, recording: recording.isRecording))
         }
         if snapshot.skips > reportedSkips {
@@ -252,6 +257,7 @@ public final class Engine {
         if let path = configuration.screenshot, window != nil { saveScreenshot(to: path) }
         control.midi?.stop()
         control.osc?.stop()
+        oscQuery?.stop()
         producer.stop()
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
         outputs.stop()

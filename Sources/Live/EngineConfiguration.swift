@@ -1,3 +1,5 @@
+import Basics
+import Control
 import Foundation
 import Outputs
 import Tempo
@@ -41,9 +43,18 @@ public struct EngineConfiguration: Sendable {
         /// CIDR networks allowed to send (empty: loopback and private networks).
         public var allow: [String] = []
         public init(port: Int? = nil, allow: [String] = []) { self.port = port; self.allow = allow }
+
+        /// The senders let in, for OSC and OSCQuery alike.
+        func filter() throws -> NetworkFilter {
+            do { return allow.isEmpty ? .privateNetworks : try NetworkFilter(cidrs: allow) } catch { throw UsageError("--osc-allow: \(error)") }
+        }
     }
     /// nil: no OSC server.
     public var osc: OSC? = OSC()
+    /// The OSCQuery server's TCP port: nil, 9001 or a free one when it is taken; 0: any free port.
+    public var oscQueryPort: Int? = nil
+    /// Whether the OSCQuery server runs (it describes the OSC server, so it needs one).
+    public var oscQuery = true
     /// The presets folder (nil: the shipped Presets/), the preset to start with.
     public var presetsFolder: String?
     public var preset: String?

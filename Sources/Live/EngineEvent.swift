@@ -5,7 +5,7 @@ import Foundation
 /// No program ever has to read the people's text.
 public enum EngineEvent: Sendable {
     /// The first frame is out and every control input listens: what a script waits for before it acts.
-    case started(oscPort: Int?, jackClient: String?, fps: Double, model: String, recording: Bool)
+    case started(oscPort: Int?, oscQueryPort: Int?, jackClient: String?, fps: Double, model: String, recording: Bool)
     /// A setup fact for people (OSC port chosen, MIDI inputs, JACK fallback).
     case notice(String)
     case recording(RecordingControl.Event)
@@ -46,7 +46,8 @@ public enum EngineEvent: Sendable {
     /// The line for people.
     public var text: String {
         switch self {
-        case .started(let port, _, let fps, _, _): return "live: rendering at \(Int(fps)) fps\(port.map { ", OSC on UDP \($0)" } ?? "")"
+        case .started(let port, let query, _, let fps, _, _):
+            return "live: rendering at \(Int(fps)) fps\(port.map { ", OSC on UDP \($0)" } ?? "")\(query.map { ", OSCQuery on http://localhost:\($0)/" } ?? "")"
         case .notice(let text), .controller(let text): return text
         case .recording(let event):
             switch event {
@@ -87,8 +88,8 @@ public enum EngineEvent: Sendable {
     public var json: (name: String, fields: [String: Any]) {
         func nullable(_ value: Any?) -> Any { value ?? NSNull() }
         switch self {
-        case .started(let port, let jack, let fps, let model, let recording):
-            return ("started", ["osc_port": nullable(port), "jack_client": nullable(jack), "fps": fps, "model": model, "recording": recording])
+        case .started(let port, let query, let jack, let fps, let model, let recording):
+            return ("started", ["osc_port": nullable(port), "oscquery_port": nullable(query), "jack_client": nullable(jack), "fps": fps, "model": model, "recording": recording])
         case .notice(let text): return ("notice", ["text": text])
         case .controller(let text): return ("controller", ["text": text])
         case .recording(let event):

@@ -1,14 +1,14 @@
 import Basics
 import Control
 import Foundation
+import OSCQuery
 
 extension Engine {
     /// The OSC server: the port asked for, or (when none was asked for and 9000 is taken by another
     /// engine or app) a free one, so the show still starts.
     static func openOSC(_ options: EngineConfiguration.OSC?, store: ParameterStore, notices: inout [EngineEvent]) throws -> OSCServer? {
         guard let options else { return nil }
-        let filter: NetworkFilter
-        do { filter = options.allow.isEmpty ? .privateNetworks : try NetworkFilter(cidrs: options.allow) } catch { throw UsageError("--osc-allow: \(error)") }
+        let filter = try options.filter()
         let server: OSCServer
         do {
             server = try OSCServer(port: options.port ?? 9000, store: store, filter: filter)
@@ -18,6 +18,24 @@ extension Engine {
         }
         notices.append(.notice("OSC: listening on UDP port \(server.port) (allowed: \(filter)); send /lvj/list for the namespace"))
         return server
+    }
+
+    /// The OSCQuery server describing the OSC server's address space. One that cannot listen says why
+    /// and the show goes on without it.
+    static func openOSCQuery(_ configuration: EngineConfiguration, osc: OSCServer?, store: ParameterStore, notices: inout [EngineEvent]) throws -> OSCQueryServer? {
+        guard configuration.oscQuery, let osc, let options = configuration.osc else { return nil }
+        let namespace = OSCQueryNamespace(registry: store.registry, oscPort: osc.port) { [store] in store.value($0) }
+        do {
+            let server = try OSCQueryServer(port: configuration.oscQueryPort, namespace: namespace, filter: try options.filter())
+            if configuration.oscQueryPort == nil && server.port != OSCQueryServer.defaultPort {
+                notices.append(.notice("OSCQuery: port \(OSCQueryServer.defaultPort) is in use; using \(server.port) instead (choose one with --oscquery-port)"))
+            }
+            notices.append(.notice("OSCQuery: http://<this machine>:\(server.port)/ describes the OSC address space (ossia score, Chataigne, VDMX)"))
+            return server
+        } catch {
+            notices.append(.notice("OSCQuery: \(error); going on without it"))
+            return nil
+        }
     }
 
     /// MIDI from JACK's midi_in (when the engine is a JACK client) and, if asked, the ALSA sequencer; one

@@ -12,6 +12,8 @@ final class RunningEngine {
     let child: ChildProcess
     /// The OSC port it listens on (nil with --no-osc).
     let oscPort: Int?
+    /// The OSCQuery server's TCP port (nil when it is off).
+    let oscQueryPort: Int?
     private var peer: OSCPeer?
     private var inbox: [OSCPeer.Message] = []
 
@@ -30,6 +32,7 @@ final class RunningEngine {
         child = try ChildProcess(commandLine: launch, environment: environment, name: "latentvj live")
         let started = try child.waitForEvent("started", timeout: 240) { $0["event"] as? String == "started" }
         oscPort = started["osc_port"] as? Int
+        oscQueryPort = started["oscquery_port"] as? Int
         guard oscPort != nil, subscribe else { return }
         peer = try OSCPeer()
         try waitFor("the engine's first status report over OSC", timeout: 60, every: 0.1, details: { self.child.failureDetails() }) {

@@ -9,11 +9,7 @@ import XCTest
 /// stage screen (the outputs line once joined its parts with "·").
 final class EngineHUDTests: TimeLimitedTestCase {
     func testTheOutputsLineIsDrawnWithGlyphsTheFontHas() throws {
-        var c = EngineConfiguration()
-        c.audio = .file(path: nil, loops: false, throughJACK: false, connect: nil)
-        c.modelPath = RenderAdaptationTests.modelPath
-        c.window = nil
-        c.osc = nil
+        var c = EngineConfiguration.headlessDemo(osc: nil)
         c.outputs = [try OutputTarget(parsing: "gst:fakesink sync=false"), try OutputTarget(parsing: "gst:fakesink sync=false")]
         let engine = try Engine(c)
         engine.start()

@@ -9,12 +9,7 @@ final class EngineLifecycleTests: TimeLimitedTestCase {
     func testAnEngineDroppedWithoutStopEndsItsThreads() throws {
         weak var producer: FrameProducer?
         do {
-            var c = EngineConfiguration()
-            c.audio = .file(path: nil, loops: false, throughJACK: false, connect: nil)
-            c.modelPath = RenderAdaptationTests.modelPath
-            c.window = nil
-            c.osc = .init(port: 0)
-            let engine = try Engine(c)
+            let engine = try Engine(.headlessDemo(osc: .init(port: 0)))
             producer = engine.producer
             engine.start()
             try waitFor("a frame", timeout: 60) { engine.producer.snapshot.frames >= 1 }
@@ -24,11 +19,18 @@ final class EngineLifecycleTests: TimeLimitedTestCase {
     }
 
     func testAnEngineNeverStartedCanBeDropped() throws {
+        _ = try Engine(.headlessDemo(osc: nil))
+    }
+}
+
+extension EngineConfiguration {
+    /// The demo track once, on the internal clock, the tests' small model, no window.
+    static func headlessDemo(osc: EngineConfiguration.OSC?) -> EngineConfiguration {
         var c = EngineConfiguration()
         c.audio = .file(path: nil, loops: false, throughJACK: false, connect: nil)
         c.modelPath = RenderAdaptationTests.modelPath
         c.window = nil
-        c.osc = nil
-        _ = try Engine(c)
+        c.osc = osc
+        return c
     }
 }

@@ -183,9 +183,16 @@ final class TempoEngineTests: JACKServerTestCase {
         let raw = zip(clocks.dropFirst(), clocks).map { 60 / (24 * ($0 - $1)) }
         XCTAssertGreaterThan(raw.count, 48)
         func spread(_ v: [Double]) -> Double { (v.max()! - v.min()!) / (v.reduce(0, +) / Double(v.count)) }
-        print("jittery clock at 123 BPM: the clock's own intervals spread \(String(format: "%.1f", 100 * spread(raw))) %, the followed tempo \(String(format: "%.2f", 100 * spread(readings))) % (mean \(String(format: "%.2f", readings.reduce(0, +) / Double(readings.count))) BPM)")
+        // The relative standard deviation: one clock a loaded machine delays further moves it little,
+        // where it would set the whole max−min spread.
+        func deviation(_ v: [Double]) -> Double {
+            let mean = v.reduce(0, +) / Double(v.count)
+            return (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count)).squareRoot() / mean
+        }
+        print(String(format: "jittery clock at 123 BPM: the clock's own intervals spread %.1f %% (deviation %.2f %%), the followed tempo %.2f %% (deviation %.3f %%), mean %.2f BPM",
+                     100 * spread(raw), 100 * deviation(raw), 100 * spread(readings), 100 * deviation(readings), readings.reduce(0, +) / Double(readings.count)))
         XCTAssertGreaterThan(spread(raw), 0.05, "the sender did not jitter")
-        XCTAssertLessThan(spread(readings), spread(raw) / 4, "the tempo follows single late clocks")
+        XCTAssertLessThan(deviation(readings), deviation(raw) / 3, "the tempo follows single late clocks (unsmoothed, the two are alike)")
         XCTAssertEqual(readings.reduce(0, +) / Double(readings.count), raw.reduce(0, +) / Double(raw.count), accuracy: 1.5,
                        "the followed tempo is the clock's mean tempo")
     }
