@@ -83,7 +83,8 @@ let package = Package(
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
         // OSCQuery: the address space over HTTP for ossia score, Chataigne, VDMX, Max (SwiftNIO).
         .target(name: "OSCQuery", dependencies: ["Control", .product(name: "NIOCore", package: "swift-nio"),
-                                                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+                                                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                 .product(name: "NIOWebSocket", package: "swift-nio")]),
         .target(name: "Live", dependencies: ["OSCQuery", "Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "Tempo", "CJack"]),
 
         .executableTarget(

@@ -36,6 +36,9 @@ python3 -c "import pythonosc" 2>/dev/null || python3 -m pip install --quiet --di
 python3 -c "import aalink" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check aalink 2>/dev/null \
   || echo "setup: aalink could not be installed; the Link test will say so and skip" >&2
 
+# websockets: the OSCQuery tests' LISTEN client (a WebSocket implementation not ours).
+python3 -c "import websockets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check websockets 2>/dev/null \
+  || echo "setup: websockets could not be installed; the OSCQuery LISTEN tests will say so and skip" >&2
 # ndi-python: an NDI receiver and the NDI runtime (libndi.so.6) for the NDI output's test; LatentVJ
 # ships no NDI code and loads the runtime at run time.
 python3 -c "import NDIlib" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check ndi-python 2>/dev/null \

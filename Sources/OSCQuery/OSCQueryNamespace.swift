@@ -21,7 +21,8 @@ public struct OSCQueryNamespace: Sendable {
     public var hostInfo: [String: Any] {
         var extensions: [String: Bool] = [:]
         for a in Self.attributes where a != "FULL_PATH" && a != "CONTENTS" { extensions[a] = true }
-        for a in ["TAGS", "EXTENDED_TYPE", "CRITICAL", "OVERLOADS", "HTML", "LISTEN", "PATH_CHANGED", "PATH_RENAMED", "PATH_ADDED", "PATH_REMOVED"] {
+        extensions["LISTEN"] = true
+        for a in ["TAGS", "EXTENDED_TYPE", "CRITICAL", "OVERLOADS", "HTML", "PATH_CHANGED", "PATH_RENAMED", "PATH_ADDED", "PATH_REMOVED"] {
             extensions[a] = false
         }
         return ["NAME": hostName, "OSC_PORT": oscPort, "OSC_TRANSPORT": "UDP", "EXTENSIONS": extensions]
@@ -74,6 +75,17 @@ public struct OSCQueryNamespace: Sendable {
             }
         }
         return ["FULL_PATH": "/" + parts.joined(separator: "/"), "ACCESS": 0, "CONTENTS": contents]
+    }
+
+    /// What LISTEN sends for parameter `i` now: its address and value as its TYPE says (nil for a trigger).
+    func valueMessage(_ i: Int) -> [UInt8]? {
+        let p = registry[i], v = value(i)
+        switch p.kind {
+        case .trigger: return nil
+        case .choice(let options): return OSCBinary.message(p.oscAddress, [.string(options[min(options.count - 1, max(0, Int(v.rounded())))])])
+        case .toggle, .integer: return OSCBinary.message(p.oscAddress, [.int(Int32(v.rounded()))])
+        case .continuous: return OSCBinary.message(p.oscAddress, [.float(Float(v))])
+        }
     }
 
     /// One parameter: its OSC type, value, range and what it does. Triggers are write-only and carry no

@@ -3,9 +3,11 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 
 /// OSCQuery over HTTP (SwiftNIO): `GET /path` answers the node's JSON, `GET /path?ATTRIBUTE` that one
-/// attribute, `GET /?HOST_INFO` the server's description. Only senders the OSC allowlist lets in are
+/// attribute, `GET /?HOST_INFO` the server's description; a WebSocket on the same port streams LISTENed
+/// values (`OSCQueryListenHandler`). Only senders the OSC allowlist lets in are
 /// answered (others get 403); anything but GET is refused (405), a malformed request closes its
 /// connection with 400, and none of it reaches the engine beyond reading values.
 public final class OSCQueryServer: @unchecked Sendable {
@@ -23,9 +25,20 @@ public final class OSCQueryServer: @unchecked Sendable {
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(OSCQueryHTTPHandler(namespace: namespace, filter: filter))
-                }
+                let http = OSCQueryHTTPHandler(namespace: namespace, filter: filter)
+                // A WebSocket upgrade on any path is LISTEN's stream (allowed senders only).
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: 1 << 16,
+                    shouldUpgrade: { channel, _ in
+                        channel.eventLoop.makeSucceededFuture(filter.allows(channel.remoteAddress?.ipAddress ?? "") ? HTTPHeaders() : nil)
+                    },
+                    upgradePipelineHandler: { channel, _ in
+                        channel.pipeline.addHandler(OSCQueryListenHandler(namespace: namespace))
+                    })
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in channel.pipeline.removeHandler(http, promise: nil) }),
+                    withErrorHandling: true
+                ).flatMap { channel.pipeline.addHandler(http) }
             }
         do {
             channel = try Self.bind(bootstrap, port: port)
@@ -64,7 +77,7 @@ public struct OSCQueryError: Error, CustomStringConvertible {
 }
 
 /// One connection's requests, answered one by one (keep-alive as HTTP/1.1 asks).
-final class OSCQueryHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 

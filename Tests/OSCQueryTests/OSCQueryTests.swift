@@ -73,7 +73,8 @@ final class OSCQueryTests: TimeLimitedTestCase {
         guard case .json(let info) = namespace.answer(path: "/", attribute: "HOST_INFO") else { return XCTFail("HOST_INFO") }
         XCTAssertEqual(info["OSC_PORT"] as? Int, 9123); XCTAssertEqual(info["OSC_TRANSPORT"] as? String, "UDP")
         XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["VALUE"], true)
-        XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["LISTEN"], false, "not offered until it is served")
+        XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["LISTEN"], true)
+        XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["PATH_ADDED"], false, "not offered until it is served")
         guard case .noContent = namespace.answer(path: "/lvj", attribute: "VALUE") else { return XCTFail("a container has no VALUE") }
         guard case .unknownAttribute("COLOUR") = namespace.answer(path: "/lvj/intensity", attribute: "COLOUR") else { return XCTFail("unknown") }
         guard case .notFound = namespace.answer(path: "/lvj/nothing", attribute: nil) else { return XCTFail("404") }
@@ -115,6 +116,38 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertTrue(try rawExchange(port: server.port, "GARBAGE \u{01}\u{02}\r\n\r\n").hasPrefix("HTTP/1.1 400"))
         XCTAssertTrue(try rawExchange(port: server.port, String(repeating: "A", count: 200_000)).hasPrefix("HTTP/1.1 4"), "an endless request line")
         XCTAssertEqual(try curl(base + "/lvj/intensity?VALUE").status, 200, "the server answers on")
+    }
+
+    /// LISTEN over WebSocket with a client from PyPI: the value at once and on each change; IGNORE stops
+    /// it; commands that are not JSON, or name no method, are ignored and the stream goes on.
+    func testListenStreamsChangesAndIgnoreStopsThem() throws {
+        let probe = try ChildProcess("/usr/bin/env", ["python3", "-c", "import websockets, pythonosc"], name: "python")
+        try XCTSkipUnless(try probe.waitForExit(timeout: 60) == 0, "websockets or python-osc is not installed (scripts/setup.sh installs them)")
+        let server = try OSCQueryServer(port: 0, namespace: namespace)
+        defer { server.stop() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("CLITests/Scripts/oscquery_listen.py").path
+        let client = try ChildProcess("/usr/bin/env", ["python3", script, String(server.port), "6", "/lvj/intensity", "/lvj/deep/amplitude", "/lvj/tempo/source"],
+                                      name: "LISTEN client", input: true)
+        func values() -> [(String, Any?)] { client.jsonLines.filter { $0["event"] as? String == "value" }.map { ($0["address"] as? String ?? "", ($0["args"] as? [Any])?.first) } }
+        try waitFor("three values at once", timeout: 60, details: { client.tail }) { values().count >= 3 }
+        XCTAssertEqual(Set(values().map(\.0)), ["/lvj/intensity", "/lvj/deep/amplitude", "/lvj/tempo/source"])
+        XCTAssertEqual(values().first { $0.0 == "/lvj/tempo/source" }?.1 as? String, "detect", "a choice streams its name")
+        client.write(line: "not json at all")
+        client.write(line: #"{"COMMAND":"LISTEN","DATA":"/lvj/no/such"}"#)
+        client.write(line: #"{"COMMAND":"IGNORE","DATA":"/lvj/intensity"}"#)
+        // The IGNORE is in once a later command's effect shows: LISTEN again on amplitude sends its value.
+        client.write(line: #"{"COMMAND":"LISTEN","DATA":"/lvj/deep/amplitude"}"#)
+        try waitFor("the fourth value", timeout: 60, details: { client.tail }) { values().count >= 4 }
+        XCTAssertEqual(values()[3].0, "/lvj/deep/amplitude", "after IGNORE, what comes is what is still listened to")
+        // Changes stream; the ignored one does not (it would come in the same 20 ms check as amplitude's).
+        store.set("intensity", 2.0); store.set("deep.amplitude", 0.3)
+        try waitFor("amplitude's change", timeout: 60, details: { client.tail }) { values().count >= 5 }
+        store.set("deep.amplitude", 0.4)
+        try waitFor("amplitude's second change", timeout: 60, details: { client.tail }) { values().count >= 6 }
+        XCTAssertEqual(values()[4].0, "/lvj/deep/amplitude"); XCTAssertEqual(values()[4].1 as? Double ?? 0, 0.3, accuracy: 1e-6)
+        XCTAssertEqual(values()[5].0, "/lvj/deep/amplitude"); XCTAssertEqual(values()[5].1 as? Double ?? 0, 0.4, accuracy: 1e-6)
+        XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
     }
 
     func testSendersOutsideTheAllowlistAreRefused() throws {
