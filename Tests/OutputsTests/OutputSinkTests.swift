@@ -19,8 +19,10 @@ final class OutputSinkTests: TimeLimitedTestCase {
         }
     }
 
-    /// Submits frame `k` and waits until the output's thread has handed it on (sent or dropped).
-    func submit(_ k: Int, to sink: OutputSink) throws {
+    /// Submits frame `k` and waits until the output's thread has handed it on: true when it was sent,
+    /// false when it was dropped (a receiver that is behind, as on a loaded machine).
+    @discardableResult
+    func submit(_ k: Int, to sink: OutputSink) throws -> Bool {
         let before = sink.counters
         let frame = flatFrame(k, width: side, height: side)
         frame.withUnsafeBufferPointer { f in audio.withUnsafeBufferPointer { _ = sink.submit(frame: f.baseAddress!, audio: $0.baseAddress!, count: 0) } }
@@ -28,6 +30,7 @@ final class OutputSinkTests: TimeLimitedTestCase {
             let c = sink.counters
             return c.sent + c.dropped > before.sent + before.dropped
         }
+        return sink.counters.sent > before.sent
     }
 
     /// Received frames show the sent ones in order, and enough of them arrived.
@@ -53,10 +56,16 @@ final class OutputSinkTests: TimeLimitedTestCase {
         // Frames until the receiver has some: it connects when it is ready, not when we say.
         var k = 0
         try waitFor("the first receiver gets frames", timeout: 30) { try submit(k, to: out); k += 1; return first.frameCount >= 5 }
-        for _ in 0..<30 { try submit(k, to: out); k += 1 }
-        try waitFor("the first receiver has frame \(k - 1)", timeout: 20) { identify(first.frames, channels: 4, sent: k, tolerance: 0).last == k - 1 }
+        // Every frame the output sent reaches the receiver; one it dropped (counted) never does.
+        var sent: [Int] = []
+        for _ in 0..<30 { if try submit(k, to: out) { sent.append(k) }; k += 1 }
+        while sent.count < 20 { if try submit(k, to: out) { sent.append(k) }; k += 1 }
+        let last = sent.last!
+        try waitFor("the first receiver has frame \(last), the last sent", timeout: 30) { identify(first.frames, channels: 4, sent: k, tolerance: 0).last == last }
         let firstFrames = identify(first.frames, channels: 4, sent: k, tolerance: 0)
-        assertInOrder(firstFrames, atLeast: 30, "first receiver")
+        assertInOrder(firstFrames, atLeast: 20, "first receiver")
+        let received = firstFrames.compactMap { $0 }.filter { $0 >= sent.first! }
+        XCTAssertEqual(received, sent, "every frame sent arrived (\(out.counters.dropped) dropped by the output, counted)")
         first.kill()
         // The show goes on while nobody listens: frames are taken and sent or dropped, never waited for.
         let whileGone = k
@@ -207,7 +216,7 @@ final class OutputSinkTests: TimeLimitedTestCase {
         let perFrame = Double(thread.allocations) / 40
         XCTAssertLessThanOrEqual(perFrame, threadAllowance, "allocations a frame on the output's thread", file: file, line: line)
         XCTAssertGreaterThan(thread.locks, 0, "the output's thread was watched (\(watching))", file: file, line: line)
-        XCTAssertGreaterThan(out.counters.sent, sentBefore + 30, "frames went out meanwhile", file: file, line: line)
+        XCTAssertGreaterThan(out.counters.sent, sentBefore + 10, "frames went out meanwhile (a loaded machine's receiver drops some)", file: file, line: line)
         XCTAssertEqual(lvj_count_threads_untracked(), 0, file: file, line: line)
         return perFrame
     }
