@@ -98,7 +98,7 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
             guard let h = head else { return }
             head = nil
             let (status, json) = respond(to: h, from: context.remoteAddress?.ipAddress ?? "")
-            write(status, json, keepAlive: h.isKeepAlive && bodyBytes <= Self.maximumBody, version: h.version, context: context)
+            write(status, json, keepAlive: h.isKeepAlive && bodyBytes <= Self.maximumBody, version: h.version, withBody: h.method != .HEAD, context: context)
         }
     }
 
@@ -122,7 +122,9 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
     }
 
-    private func write(_ status: HTTPResponseStatus, _ json: [String: Any], keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
+    /// The answer; to a HEAD, its headers only (the Content-Length of what a GET would get).
+    private func write(_ status: HTTPResponseStatus, _ json: [String: Any], keepAlive: Bool, version: HTTPVersion, withBody: Bool,
+                       context: ChannelHandlerContext) {
         let body = status == .noContent ? Data() : ((try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
         var headers = HTTPHeaders()
         if status != .noContent {
@@ -131,7 +133,7 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        if !body.isEmpty {
+        if withBody, !body.isEmpty {
             var buffer = context.channel.allocator.buffer(capacity: body.count)
             buffer.writeBytes(body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)

@@ -110,6 +110,9 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertEqual(try curl(base + "/lvj/intensity?COLOUR").status, 400)
         XCTAssertEqual(try curl(base + "/lvj?VALUE").status, 204)
         XCTAssertEqual(try curl(base + "/lvj/intensity", ["-X", "POST", "-d", "x=1"]).status, 405)
+        let head = try curl(base + "/lvj/intensity", ["-I"])
+        XCTAssertTrue(head.body.hasPrefix("HTTP/1.1 200") && head.body.contains("Content-Length"), "HEAD: the headers only\n\(head.body)")
+        XCTAssertEqual(try curl(base + "/lvj/intensity?VALUE").status, 200, "and the connection's next answer is whole")
         let big = String(repeating: "x", count: 100_000)
         XCTAssertEqual(try curl(base + "/lvj/intensity", ["-X", "GET", "--data-binary", big, "-H", "Content-Type: text/plain"]).status, 413)
         // Not HTTP at all: refused with 400, and the next client is answered as before.
