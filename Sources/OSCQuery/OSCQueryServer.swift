@@ -19,7 +19,9 @@ public final class OSCQueryServer: @unchecked Sendable {
     public static let defaultPort = 9001
 
     /// Listens on `port` (nil: 9001 or a free port when it is taken; 0: any free port), all interfaces.
-    public init(port: Int?, namespace: OSCQueryNamespace, filter: NetworkFilter = .privateNetworks) throws {
+    /// A connection that sends nothing for `idleSeconds` is closed (a client that opens many and sends
+    /// nothing cannot use up the engine's file descriptors); a LISTEN stream is kept while it is open.
+    public init(port: Int?, namespace: OSCQueryNamespace, filter: NetworkFilter = .privateNetworks, idleSeconds: Int64 = 60) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
@@ -35,10 +37,16 @@ public final class OSCQueryServer: @unchecked Sendable {
                     upgradePipelineHandler: { channel, _ in
                         channel.pipeline.addHandler(OSCQueryListenHandler(namespace: namespace))
                     })
-                return channel.pipeline.configureHTTPServerPipeline(
-                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in channel.pipeline.removeHandler(http, promise: nil) }),
-                    withErrorHandling: true
-                ).flatMap { channel.pipeline.addHandler(http) }
+                let idle = IdleHTTPConnectionCloser()
+                return channel.pipeline.addHandlers([IdleStateHandler(readTimeout: .seconds(idleSeconds)), idle]).flatMap {
+                    channel.pipeline.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in
+                            channel.pipeline.removeHandler(http, promise: nil)
+                            channel.pipeline.removeHandler(idle, promise: nil)      // a LISTEN stream may be quiet for long
+                        }),
+                        withErrorHandling: true
+                    ).flatMap { channel.pipeline.addHandler(http) }
+                }
             }
         do {
             channel = try Self.bind(bootstrap, port: port)
@@ -140,5 +148,13 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+    }
+}
+
+/// Closes an HTTP connection that has sent nothing for the idle time (IdleStateHandler's event).
+final class IdleHTTPConnectionCloser: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
     }
 }

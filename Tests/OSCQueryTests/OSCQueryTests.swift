@@ -153,6 +153,14 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
     }
 
+    /// A connection that sends nothing is closed after the idle time; the server answers on.
+    func testAQuietConnectionIsClosed() throws {
+        let server = try OSCQueryServer(port: 0, namespace: namespace, idleSeconds: 1)
+        defer { server.stop() }
+        XCTAssertEqual(try rawExchange(port: server.port, ""), "", "closed with nothing said (before the 30 s read timeout)")
+        XCTAssertEqual(try curl("http://127.0.0.1:\(server.port)/lvj/intensity?VALUE").status, 200)
+    }
+
     func testSendersOutsideTheAllowlistAreRefused() throws {
         let server = try OSCQueryServer(port: 0, namespace: namespace, filter: try NetworkFilter(cidrs: ["10.9.8.0/24"]))
         defer { server.stop() }
@@ -192,7 +200,9 @@ final class OSCQueryTests: TimeLimitedTestCase {
         var reply = [UInt8](), buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
+            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { return "(no answer and not closed within 30 s)" + String(decoding: reply, as: UTF8.self) }
+            if n < 0 { break }      // reset by the server after its answer
+            if n == 0 { break }
             reply += buffer[0..<n]
         }
         return String(decoding: reply, as: UTF8.self)
