@@ -77,49 +77,38 @@ public struct OSCQueryNamespace: Sendable {
         return ["FULL_PATH": "/" + parts.joined(separator: "/"), "ACCESS": 0, "CONTENTS": contents]
     }
 
-    /// What LISTEN sends for parameter `i` now: its address and value as its TYPE says (nil for a trigger).
-    func valueMessage(_ i: Int) -> [UInt8]? {
+    /// The value of parameter `i` now, as its TYPE says: a float, a whole number, a choice's name;
+    /// nil for a trigger, which has none. VALUE and LISTEN both read it.
+    func typedValue(_ i: Int) -> OSCValue? {
         let p = registry[i], v = value(i)
         switch p.kind {
         case .trigger: return nil
-        case .choice(let options): return OSCBinary.message(p.oscAddress, [.string(options[min(options.count - 1, max(0, Int(v.rounded())))])])
-        case .toggle, .integer: return OSCBinary.message(p.oscAddress, [.int(Int32(v.rounded()))])
-        case .continuous: return OSCBinary.message(p.oscAddress, [.float(Float(v))])
+        case .choice: return .text(p.describe(v.rounded()))
+        case .toggle, .integer: return .int(Int32(v.rounded()))
+        case .continuous: return .number(v)
         }
     }
+
+    /// What LISTEN sends for parameter `i` now: its address and value, as an OSC datagram.
+    func valueMessage(_ i: Int) -> [UInt8]? { typedValue(i).flatMap { oscDatagram(registry[i].oscAddress, [$0]) } }
 
     /// One parameter: its OSC type, value, range and what it does. Triggers are write-only and carry no
     /// value; choices are strings from their options (OSC takes the name or the index).
     func method(_ i: Int) -> [String: Any] {
         let p = registry[i]
-        var node: [String: Any] = ["FULL_PATH": p.oscAddress, "DESCRIPTION": p.help]
-        let v = value(i)
-        switch p.kind {
-        case .trigger:
-            node["TYPE"] = "N"
-            node["ACCESS"] = 2
-            return node
-        case .choice(let options):
-            node["TYPE"] = "s"
-            node["VALUE"] = [options[min(options.count - 1, max(0, Int(v.rounded())))]]
-            node["RANGE"] = [["VALS": options]]
-        case .toggle:
-            node["TYPE"] = "i"
-            node["VALUE"] = [Int(v.rounded())]
-            node["RANGE"] = [["MIN": 0, "MAX": 1]]
-            node["CLIPMODE"] = ["both"]
-        case .integer:
-            node["TYPE"] = "i"
-            node["VALUE"] = [Int(v.rounded())]
-            node["RANGE"] = [["MIN": Int(p.minimum), "MAX": Int(p.maximum)]]
-            node["CLIPMODE"] = ["both"]
-        case .continuous:
-            node["TYPE"] = "f"
-            node["VALUE"] = [v]
-            node["RANGE"] = [["MIN": p.minimum, "MAX": p.maximum]]
+        var node: [String: Any] = ["FULL_PATH": p.oscAddress, "DESCRIPTION": p.help, "ACCESS": 3]
+        switch typedValue(i) {
+        case nil:
+            return node.merging(["TYPE": "N", "ACCESS": 2]) { _, new in new }
+        case .text(let name)?:
+            node["TYPE"] = "s"; node["VALUE"] = [name]; node["RANGE"] = [["VALS": p.options]]
+        case .int(let n)?:
+            node["TYPE"] = "i"; node["VALUE"] = [Int(n)]; node["RANGE"] = [["MIN": Int(p.minimum), "MAX": Int(p.maximum)]]
+            node["CLIPMODE"] = ["both"]     // the OSC server refuses a value out of range: it never gets in
+        case let other?:
+            node["TYPE"] = "f"; node["VALUE"] = [other.number() ?? 0]; node["RANGE"] = [["MIN": p.minimum, "MAX": p.maximum]]
             node["CLIPMODE"] = ["both"]
         }
-        node["ACCESS"] = 3
         if !p.unit.isEmpty { node["UNIT"] = [p.unit] }
         return node
     }

@@ -38,15 +38,19 @@ public final class OSCQueryServer: @unchecked Sendable {
                         channel.pipeline.addHandler(OSCQueryListenHandler(namespace: namespace))
                     })
                 let idle = IdleHTTPConnectionCloser()
-                return channel.pipeline.addHandlers([IdleStateHandler(readTimeout: .seconds(idleSeconds)), idle]).flatMap {
-                    channel.pipeline.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in
-                            channel.pipeline.removeHandler(http, promise: nil)
-                            channel.pipeline.removeHandler(idle, promise: nil)      // a LISTEN stream may be quiet for long
-                        }),
-                        withErrorHandling: true
-                    ).flatMap { channel.pipeline.addHandler(http) }
+                do {
+                    // On the channel's own loop here: added at once.
+                    try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(readTimeout: .seconds(idleSeconds)), idle)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in
+                        channel.pipeline.removeHandler(http, promise: nil)
+                        channel.pipeline.removeHandler(idle, promise: nil)      // a LISTEN stream may be quiet for long
+                    }),
+                    withErrorHandling: true
+                ).flatMap { channel.pipeline.addHandler(http) }
             }
         do {
             channel = try Self.bind(bootstrap, port: port)

@@ -36,10 +36,14 @@ public enum OutputLatencyProbe {
         let total = Int(((warmUp + seconds) * format.fps).rounded()), firstCounted = Int((warmUp * format.fps).rounded())
         let reader = ProbeReader(pipeline: receiver.pipeline, name: target.uri, bytes: format.width * format.height * receiver.channels,
                                  pixels: format.width * format.height, channels: receiver.channels)
-        // An output that calls this machine needs its receiver listening first; the others make the socket
-        // or the listener the receiver joins.
-        let receiverFirst = target.kind == .srt && !OutputPipelines.srtURI(target.address).contains("mode=listener")
-        if receiverFirst { reader.start() }
+        // A receiver the output sends to (RTP's UDP port, an SRT listener for an output that calls) is
+        // bound first, or the first packets, key frame included, go nowhere; shared memory and an SRT
+        // output that listens make the socket or the listener their receiver joins.
+        let receiverFirst = target.kind == .rtp || (target.kind == .srt && !OutputPipelines.srtURI(target.address).contains("mode=listener"))
+        if receiverFirst {
+            reader.start()
+            waitFor(seconds: 5) { reader.ready || !reader.running }
+        }
         // The run just before may still hold the address for a few seconds (SRT closes a listener late).
         let sink = try retrying(seconds: 6) {
             try OutputSink(target: target, name: "probe", sourceWidth: format.width, sourceHeight: format.height, format: format, engineFPS: format.fps)
@@ -130,7 +134,7 @@ private final class ProbeReader: @unchecked Sendable {
     private let lock = NSLock()
     private var got: [(at: UInt64, mean: Double)] = []
     private var problem: Error?
-    private let listening = Atomic<Bool>(true), done = Atomic<Bool>(false)
+    private let listening = Atomic<Bool>(true), done = Atomic<Bool>(false), isReady = Atomic<Bool>(false)
     private var thread: Thread?
     private var started = false
 
@@ -142,6 +146,7 @@ private final class ProbeReader: @unchecked Sendable {
                 let sink = try OutputLatencyProbe.retrying(seconds: 5) {
                     try GStreamerAppSink(description: pipeline + " ! appsink name=lvjsink sync=false max-buffers=8 drop=true", name: name)
                 }
+                isReady.store(true, ordering: .releasing)
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 16)
                 defer { buffer.deallocate() }
                 while listening.load(ordering: .acquiring) {
@@ -159,6 +164,8 @@ private final class ProbeReader: @unchecked Sendable {
 
     func start() { started = true; thread?.start() }
     var running: Bool { !done.load(ordering: .acquiring) }
+    /// Its pipeline is built and playing.
+    var ready: Bool { isReady.load(ordering: .acquiring) }
     var arrivals: [(at: UInt64, mean: Double)] { lock.lock(); defer { lock.unlock() }; return got }
 
     /// Stops the receiver; what arrived, or why it could not receive.

@@ -69,14 +69,14 @@ final class LearnCLITests: CLIWorkspaceTestCase {
     func testAValueMovedOverMIDIStreamsToOSCQueryListeners() throws {
         try "name: mine\ncontrols:\n  - midi: {channel: 1, note: 64}\n    param: temperature\n    mode: toggle\n".write(toFile: "\(folder!)/mine.yaml", atomically: true, encoding: .utf8)
         let engine = try RunningEngine(["--headless", "--osc-port", "0", "--oscquery-port", "0", "--mapping", "\(folder!)/mine.yaml"], environment: jackEnvironment)
-        let listener = try OSCQueryCLITests.listen(port: try XCTUnwrap(engine.oscQueryPort), count: 2, paths: ["/lvj/temperature"], environment: environment)
-        try waitFor("the value at once", timeout: 60, details: { listener.tail }) { OSCQueryCLITests.values(listener).count >= 1 }
-        let first = try XCTUnwrap(OSCQueryCLITests.values(listener).first?.args.first as? Double)
+        let listener = try OSCQueryClients.listen(port: try XCTUnwrap(engine.oscQueryPort), count: 2, paths: ["/lvj/temperature"], environment: environment)
+        try waitFor("the value at once", timeout: 60, details: { listener.tail }) { OSCQueryClients.values(listener).count >= 1 }
+        let first = try XCTUnwrap(OSCQueryClients.values(listener).first?.args.first as? Double)
         try server.startClient("jack_midiseq", ["lvjseq", "48000", "0", "64", "2400"])
         try waitForPort("lvjseq:out")
         XCTAssertEqual(try server.tool("jack_connect", ["lvjseq:out", "latentvj:midi_in"]), 0)
-        try waitFor("the note's change streamed", timeout: 60, details: { listener.tail + engine.child.failureDetails() }) { OSCQueryCLITests.values(listener).count >= 2 }
-        let moved = OSCQueryCLITests.values(listener)[1]
+        try waitFor("the note's change streamed", timeout: 60, details: { listener.tail + engine.child.failureDetails() }) { OSCQueryClients.values(listener).count >= 2 }
+        let moved = OSCQueryClients.values(listener)[1]
         XCTAssertEqual(moved.address, "/lvj/temperature")
         XCTAssertNotEqual(moved.args.first as? Double, first, "the note toggled it")
         XCTAssertEqual(try engine.stop().status, 0)

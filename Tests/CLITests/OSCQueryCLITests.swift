@@ -7,12 +7,7 @@ import XCTest
 /// engine is what `latentvj params --json` says, values moved over OSC read back at once, and a client
 /// that sends garbage gets a refusal while the show goes on.
 final class OSCQueryCLITests: CLIWorkspaceTestCase {
-    func curl(_ url: String) throws -> (status: Int, body: String) {
-        guard let curl = JACKTestServer.which("curl") else { throw XCTSkip("curl is not installed") }
-        let r = try CLI.runProgram(curl, ["-s", "-w", "\n%{http_code}", url], timeout: 60)
-        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
-    }
+    func curl(_ url: String) throws -> (status: Int, body: String) { try OSCQueryClients.curl(url) }
 
     func testTheRunningEngineDescribesItsParametersAsParamsDoes() throws {
         let params = try CLI.run(["params", "--json"], environment: environment)
@@ -44,13 +39,13 @@ final class OSCQueryCLITests: CLIWorkspaceTestCase {
         }
         XCTAssertEqual(try curl(base + "/lvj/no/such/thing").status, 404)
         // LISTEN over WebSocket (a client from PyPI): the value at once, then each change moved over OSC.
-        let listener = try Self.listen(port: port, count: 3, paths: ["/lvj/intensity", "/lvj/freeze"], environment: environment)
-        try waitFor("the values at once", timeout: 60, details: { listener.tail }) { Self.values(listener).count >= 2 }
-        XCTAssertEqual(Set(Self.values(listener).map(\.address)), ["/lvj/intensity", "/lvj/freeze"])
-        XCTAssertEqual(Self.values(listener).first { $0.address == "/lvj/intensity" }?.args.first as? Double, 2.25)
+        let listener = try OSCQueryClients.listen(port: port, count: 3, paths: ["/lvj/intensity", "/lvj/freeze"], environment: environment)
+        try waitFor("the values at once", timeout: 60, details: { listener.tail }) { OSCQueryClients.values(listener).count >= 2 }
+        XCTAssertEqual(Set(OSCQueryClients.values(listener).map(\.address)), ["/lvj/intensity", "/lvj/freeze"])
+        XCTAssertEqual(OSCQueryClients.values(listener).first { $0.address == "/lvj/intensity" }?.args.first as? Double, 2.25)
         engine.send("/lvj/intensity", [.number(0.5)])
-        try waitFor("the change streamed", timeout: 60, details: { listener.tail }) { Self.values(listener).count >= 3 }
-        let changed = Self.values(listener)[2]
+        try waitFor("the change streamed", timeout: 60, details: { listener.tail }) { OSCQueryClients.values(listener).count >= 3 }
+        let changed = OSCQueryClients.values(listener)[2]
         XCTAssertEqual(changed.address, "/lvj/intensity"); XCTAssertEqual(changed.args.first as? Double, 0.5)
         XCTAssertEqual(try listener.waitForExit(timeout: 60), 0, listener.tail)
         // Garbage on the port: refused, and the engine renders on and answers the next query.
@@ -63,18 +58,6 @@ final class OSCQueryCLITests: CLIWorkspaceTestCase {
         XCTAssertEqual(try curl(base + "/lvj/intensity?VALUE").status, 200)
         let end = try engine.stop()
         XCTAssertEqual(end.status, 0, end.stderr)
-    }
-
-    /// The LISTEN client (Scripts/oscquery_listen.py), printing each streamed message as a JSON line.
-    static func listen(port: Int, count: Int, paths: [String], environment: [String: String]) throws -> ChildProcess {
-        let probe = try CLI.runProgram("/usr/bin/env", ["python3", "-c", "import websockets, pythonosc"])
-        try XCTSkipUnless(probe.status == 0, "websockets or python-osc is not installed (scripts/setup.sh installs them): \(probe.stderr.suffix(200))")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/oscquery_listen.py").path
-        return try ChildProcess("/usr/bin/env", ["python3", script, String(port), String(count)] + paths, environment: environment, name: "LISTEN client", input: true)
-    }
-
-    static func values(_ listener: ChildProcess) -> [(address: String, args: [Any])] {
-        listener.jsonLines.filter { $0["event"] as? String == "value" }.map { ($0["address"] as? String ?? "", $0["args"] as? [Any] ?? []) }
     }
 
     func testNoOSCQueryMeansNoPort() throws {

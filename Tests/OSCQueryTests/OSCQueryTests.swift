@@ -82,13 +82,7 @@ final class OSCQueryTests: TimeLimitedTestCase {
 
     // MARK: over HTTP
 
-    func curl(_ url: String, _ extra: [String] = []) throws -> (status: Int, body: String) {
-        guard let curl = JACKTestServer.which("curl") else { throw XCTSkip("curl is not installed") }
-        let child = try ChildProcess(curl, ["-s", "-w", "\n%{http_code}"] + extra + [url], name: "curl")
-        XCTAssertEqual(try child.waitForExit(timeout: 60), 0, child.stderr)
-        let lines = child.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
-    }
+    func curl(_ url: String, _ extra: [String] = []) throws -> (status: Int, body: String) { try OSCQueryClients.curl(url, extra) }
 
     func json(_ body: String) throws -> [String: Any] {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], body)
@@ -124,15 +118,10 @@ final class OSCQueryTests: TimeLimitedTestCase {
     /// LISTEN over WebSocket with a client from PyPI: the value at once and on each change; IGNORE stops
     /// it; commands that are not JSON, or name no method, are ignored and the stream goes on.
     func testListenStreamsChangesAndIgnoreStopsThem() throws {
-        let probe = try ChildProcess("/usr/bin/env", ["python3", "-c", "import websockets, pythonosc"], name: "python")
-        try XCTSkipUnless(try probe.waitForExit(timeout: 60) == 0, "websockets or python-osc is not installed (scripts/setup.sh installs them)")
         let server = try OSCQueryServer(port: 0, namespace: namespace)
         defer { server.stop() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("CLITests/Scripts/oscquery_listen.py").path
-        let client = try ChildProcess("/usr/bin/env", ["python3", script, String(server.port), "6", "/lvj/intensity", "/lvj/deep/amplitude", "/lvj/tempo/source"],
-                                      name: "LISTEN client", input: true)
-        func values() -> [(String, Any?)] { client.jsonLines.filter { $0["event"] as? String == "value" }.map { ($0["address"] as? String ?? "", ($0["args"] as? [Any])?.first) } }
+        let client = try OSCQueryClients.listen(port: server.port, count: 6, paths: ["/lvj/intensity", "/lvj/deep/amplitude", "/lvj/tempo/source"])
+        func values() -> [(String, Any?)] { OSCQueryClients.values(client).map { ($0.address, $0.args.first) } }
         try waitFor("three values at once", timeout: 60, details: { client.tail }) { values().count >= 3 }
         XCTAssertEqual(Set(values().map(\.0)), ["/lvj/intensity", "/lvj/deep/amplitude", "/lvj/tempo/source"])
         XCTAssertEqual(values().first { $0.0 == "/lvj/tempo/source" }?.1 as? String, "detect", "a choice streams its name")

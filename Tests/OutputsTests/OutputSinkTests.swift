@@ -11,11 +11,9 @@ final class OutputSinkTests: TimeLimitedTestCase {
     let audio = [Float](repeating: 0, count: 64)
 
     func sink(_ uri: String, size: Int = 32, ndiRuntime: String? = nil) throws -> OutputSink {
-        do {
-            return try OutputSink(target: try OutputTarget(parsing: uri), name: "test", sourceWidth: side, sourceHeight: side,
-                                  format: OutputFormat(width: size, height: size, fps: 30), engineFPS: 30, ndiRuntime: ndiRuntime)
-        } catch let e as OutputError where e.reason.contains("is missing: install") {
-            throw XCTSkip("\(e) (scripts/setup.sh installs it)")
+        try skippingMissingPlugins {
+            try OutputSink(target: try OutputTarget(parsing: uri), name: "test", sourceWidth: side, sourceHeight: side,
+                           format: OutputFormat(width: size, height: size, fps: 30), engineFPS: 30, ndiRuntime: ndiRuntime)
         }
     }
 
@@ -234,10 +232,8 @@ final class OutputSinkTests: TimeLimitedTestCase {
 /// each is known by its grey level; outputs with no receiver here say why.
 final class OutputLatencyProbeTests: TimeLimitedTestCase {
     func probe(_ uri: String) throws -> OutputLatencyProbe.Result {
-        do {
-            return try OutputLatencyProbe.measure(try OutputTarget(parsing: uri), format: OutputFormat(width: 64, height: 48, fps: 30), seconds: 2)
-        } catch let e as OutputError where e.reason.contains("is missing: install") {
-            throw XCTSkip("\(e) (scripts/setup.sh installs it)")
+        try skippingMissingPlugins {
+            try OutputLatencyProbe.measure(try OutputTarget(parsing: uri), format: OutputFormat(width: 64, height: 48, fps: 30), seconds: 2)
         }
     }
 

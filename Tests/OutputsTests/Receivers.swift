@@ -6,10 +6,6 @@ import XCTest
 /// A receiver writing to a scratch file of its own, removed with it.
 final class Receiver {
     let receiver: GStreamerReceiver
-    init(_ source: String, frameBytes: Int, name: String) throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).raw").path
-        receiver = try GStreamerReceiver(source, frameBytes: frameBytes, file: file)
-    }
     /// The receiver on this machine for the output `uri` (`LocalReceiver`), for frames of `side`×`side`.
     init(for uri: String, side: Int, name: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lvj-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).raw").path
@@ -20,6 +16,13 @@ final class Receiver {
     var frames: [[UInt8]] { receiver.frames }
     var frameCount: Int { receiver.count }
     func kill() { receiver.kill() }
+}
+
+/// `body`, skipping the test where a GStreamer plugin it needs is not installed (the error names it).
+func skippingMissingPlugins<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as OutputError where e.reason.contains("is missing: install") {
+        throw XCTSkip("\(e) (scripts/setup.sh installs it)")
+    }
 }
 
 /// Frame k of a test stream: one flat colour, different from its neighbours by a lot in every channel.

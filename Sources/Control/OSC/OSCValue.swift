@@ -6,6 +6,9 @@ public enum OSCValue: Equatable, Sendable {
     /// Sent as a 64-bit double ('d') rather than a float: times on a clock that has run for hours
     /// (a float holds them to milliseconds only). Received doubles read as `number`.
     case double(Double)
+    /// Sent as a 32-bit integer ('i'), for a method whose type says so (OSCQuery's LISTEN). Received
+    /// integers read as `number`.
+    case int(Int32)
     case text(String)
     case bool(Bool)
     /// Anything else (blobs, MIDI, timetags, nil …): counted as a wrong type where a value is needed.
@@ -15,6 +18,7 @@ public enum OSCValue: Equatable, Sendable {
     public func number(choices: [String] = []) -> Double? {
         switch self {
         case .number(let v), .double(let v): v
+        case .int(let i): Double(i)
         case .bool(let b): b ? 1 : 0
         case .text(let s): choices.firstIndex(of: s).map(Double.init)
         case .other: nil
@@ -56,6 +60,7 @@ enum OSCMessage {
             switch v {
             case .number(let d): lo_message_add_float(message, Float(d))
             case .double(let d): lo_message_add_double(message, d)
+            case .int(let i): lo_message_add_int32(message, i)
             case .text(let s): lo_message_add_string(message, s)
             case .bool(let b): if b { lo_message_add_true(message) } else { lo_message_add_false(message) }
             case .other: break
@@ -78,4 +83,16 @@ public enum PresetName {
         }
         return allowed ? nil : "a preset name is a name, not a path: letters, digits, space, '-', '_' and '.' only"
     }
+}
+
+/// One OSC message as the bytes of a datagram, for transports that are not liblo's (OSCQuery's LISTEN
+/// streams them over WebSocket). nil when liblo cannot build it.
+public func oscDatagram(_ path: String, _ values: [OSCValue]) -> [UInt8]? {
+    guard let message = OSCMessage.make(values) else { return nil }
+    defer { lo_message_free(message) }
+    var size = lo_message_length(message, path)
+    guard size > 0 else { return nil }
+    var bytes = [UInt8](repeating: 0, count: size)
+    let written = bytes.withUnsafeMutableBytes { lo_message_serialise(message, path, $0.baseAddress, &size) }
+    return written == nil ? nil : Array(bytes.prefix(size))
 }

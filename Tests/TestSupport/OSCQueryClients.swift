@@ -1,0 +1,29 @@
+import Foundation
+import XCTest
+
+/// The OSCQuery tests' clients, not ours: curl for HTTP, and a `websockets` + python-osc program for
+/// LISTEN (Tests/CLITests/Scripts/oscquery_listen.py).
+public enum OSCQueryClients {
+    /// GET (or what `extra` says) with curl: the status and the body.
+    public static func curl(_ url: String, _ extra: [String] = []) throws -> (status: Int, body: String) {
+        guard let curl = JACKTestServer.which("curl") else { throw XCTSkip("curl is not installed (scripts/setup.sh installs it)") }
+        let child = try ChildProcess(curl, ["-s", "-w", "\n%{http_code}"] + extra + [url], name: "curl")
+        XCTAssertEqual(try child.waitForExit(timeout: 60), 0, child.stderr)
+        let lines = child.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// A LISTEN client on `port` for `paths`, ending after `count` values; lines written to it are sent as commands.
+    public static func listen(port: Int, count: Int, paths: [String], environment: [String: String]? = nil) throws -> ChildProcess {
+        let probe = try ChildProcess("/usr/bin/env", ["python3", "-c", "import websockets, pythonosc"], name: "python")
+        try XCTSkipUnless(try probe.waitForExit(timeout: 60) == 0, "websockets or python-osc is not installed (scripts/setup.sh installs them): \(probe.stderr.suffix(200))")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("CLITests/Scripts/oscquery_listen.py").path
+        return try ChildProcess("/usr/bin/env", ["python3", script, String(port), String(count)] + paths, environment: environment, name: "LISTEN client", input: true)
+    }
+
+    /// The values a LISTEN client printed so far: address and arguments.
+    public static func values(_ listener: ChildProcess) -> [(address: String, args: [Any])] {
+        listener.jsonLines.filter { $0["event"] as? String == "value" }.map { ($0["address"] as? String ?? "", $0["args"] as? [Any] ?? []) }
+    }
+}
