@@ -203,5 +203,13 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
                 }
             }
         }
+        // Frames still in the ring when the output closes are never sent: counted, so that every frame
+        // taken is either sent or dropped.
+        while ring.count >= sourceBytes {
+            var at: UInt64 = 0
+            _ = submittedAt.read(into: &at, maxCount: 1)
+            _ = ring.read(into: source, maxCount: sourceBytes)
+            droppedCount.add(1, ordering: .relaxed)
+        }
     }
 }

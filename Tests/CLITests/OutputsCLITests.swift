@@ -139,7 +139,13 @@ final class OutputsCLITests: CLIWorkspaceTestCase {
         let summary = try XCTUnwrap(end.events.event("summary"), end.stderr)
         let outputs = try XCTUnwrap(summary["outputs"] as? [[String: Any]])
         XCTAssertEqual(outputs.map { $0["name"] as? String }, ["shm", "rtp", "srt"])
-        for o in outputs { XCTAssertEqual(o["dropped"] as? Int, 0, "no rendered frame dropped by \(o)") }
+        // An output that falls behind drops a frame rather than hold up the show (a loaded machine does
+        // that now and then): every frame taken is either sent or counted as dropped, and most were sent.
+        for o in outputs {
+            let taken = try XCTUnwrap(o["taken"] as? Int), sent = try XCTUnwrap(o["sent"] as? Int), dropped = try XCTUnwrap(o["dropped"] as? Int)
+            XCTAssertEqual(sent + dropped, taken, "every frame taken is sent or counted as dropped: \(o)")
+            XCTAssertGreaterThan(sent, dropped, "\(o)")
+        }
         XCTAssertEqual(try XCTUnwrap(end.events.event("recording_finished"))["dropped"] as? Int, 0, "nor by the recorder")
         let recording = try recordingMeans(mkv, size: 128)
         // Raw RGBx through shared memory: only the recorder's encoding and the scaling differ.
