@@ -38,7 +38,7 @@ test-under-load: build
 # The suites that start a JACK server are skipped: libjack's own threads end inside an interceptor TSan
 # cannot follow ("finished with ignores enabled"), which aborts the run (TempoEngineTests and
 # ControllerFeedbackTests start one in setUp).
-TSAN_SUITES ?= LiveTests|ControlTests|AudioInTests.SPSCRingTests
+TSAN_SUITES ?= LiveTests|ControlTests|AudioInTests.SPSCRingTests|OSCQueryTests
 TSAN_SKIP ?= JACK|MIDIEngineTests|TempoEngineTests|ControllerFeedbackTests
 tsan: setup
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan

@@ -36,6 +36,7 @@ let package = Package(
         system("COpenBLAS", "openblas", apt: "libopenblas-dev"),
         system("CPNG", "libpng", apt: "libpng-dev"),
         system("CGStreamer", "gstreamer-app-1.0", apt: "libgstreamer-plugins-base1.0-dev"),
+        system("CAvahi", "avahi-client", apt: "libavahi-client-dev"),
         // NDI's sender, declared from its public documentation and loaded at run time (nothing to link).
         .systemLibrary(name: "CNDI"),
         // glibc's allocator knobs (part of libc: nothing to install or link).
@@ -82,7 +83,7 @@ let package = Package(
 
         // The live engine: audio source, frame producer, triple buffer; the CLI's `live` drives it.
         // OSCQuery: the address space over HTTP for ossia score, Chataigne, VDMX, Max (SwiftNIO).
-        .target(name: "OSCQuery", dependencies: ["Control", .product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "OSCQuery", dependencies: ["Control", "CAvahi", .product(name: "NIOCore", package: "swift-nio"),
                                                  .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                  .product(name: "NIOWebSocket", package: "swift-nio")]),
         .target(name: "Live", dependencies: ["OSCQuery", "Basics", "AudioIn", "Control", "Features", "Synthesis", "StyleGAN", "ModelFiles", "Correlation", "VideoFeatures", "Recording", "Outputs", "Display", "Imaging", "Tempo", "CJack"]),
@@ -90,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "LatentVJCLI",
             dependencies: [
-                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles", "Outputs", "Tempo",
+                "Basics", "AudioIn", "Features", "Imaging", "LinearAlgebra", "Control", "Display", "StyleGAN", "Synthesis", "Recording", "VideoFeatures", "Correlation", "Live", "ModelFiles", "Outputs", "Tempo", "OSCQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/LatentVJCLI"

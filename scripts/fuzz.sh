@@ -18,7 +18,7 @@ while getopts "t:" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(wav pickle safetensors osc midi mapping preset envelope patch)
+[ ${#targets[@]} -gt 0 ] || targets=(wav pickle safetensors osc oscdatagram midi mapping preset envelope patch)
 
 scratch=.build-fuzz
 echo "fuzz: building latentvj-fuzz with -sanitize=fuzzer,address (into $scratch)" >&2

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # C libraries, one per system-library target
-  libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev pkg-config
+  libjack-jackd2-dev libasound2-dev liblo-dev libfftw3-dev libsdl2-dev libopenblas-dev libpng-dev libavahi-client-dev pkg-config
   # Ableton Link (header-only C++, with standalone asio), for --tempo link (Sources/CAbletonLink)
   ableton-link-dev libasio-dev
   # outputs into the rig (Sources/Outputs): GStreamer and the plugins for shared memory, RTP, SRT,
@@ -15,8 +15,10 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools iproute2
   # programs the engine and its tests drive; jack-midi-clock is the tempo tests' MIDI clock master
   ffmpeg jackd2 liblo-tools xvfb xdotool jack-midi-clock
-  # curl: the OSCQuery tests' HTTP client
-  curl
+  # avahi: the mDNS test's daemon (on the system D-Bus) and browser
+  avahi-daemon avahi-utils dbus
+  # curl: the OSCQuery tests' HTTP client; headless Chromium (with a font) drives the web surface's tests
+  curl chromium chromium-driver fonts-dejavu-core
   # objdump, for the test that reads the JACK callbacks' machine code
   binutils
   # gdb: a test that hangs past its deadline fails with the thread stacks of what it started;
@@ -39,6 +41,9 @@ python3 -c "import aalink" 2>/dev/null || python3 -m pip install --quiet --disab
 # websockets: the OSCQuery tests' LISTEN client (a WebSocket implementation not ours).
 python3 -c "import websockets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check websockets 2>/dev/null \
   || echo "setup: websockets could not be installed; the OSCQuery LISTEN tests will say so and skip" >&2
+# selenium: drives headless Chromium for the web surface's tests.
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium 2>/dev/null \
+  || echo "setup: selenium could not be installed; the web surface's browser tests will say so and skip" >&2
 # ndi-python: an NDI receiver and the NDI runtime (libndi.so.6) for the NDI output's test; LatentVJ
 # ships no NDI code and loads the runtime at run time.
 python3 -c "import NDIlib" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check ndi-python 2>/dev/null \

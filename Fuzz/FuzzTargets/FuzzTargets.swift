@@ -11,7 +11,7 @@ import Synthesis
 /// (an error is fine), never crash, hang or leak. libFuzzer drives them through `latentvj-fuzz`; the
 /// regression tests replay the seed corpus and every crash ever found through the same functions.
 public enum FuzzTargets {
-    public static let all = ["wav", "pickle", "safetensors", "osc", "midi", "mapping", "preset", "envelope", "patch"]
+    public static let all = ["wav", "pickle", "safetensors", "osc", "oscdatagram", "midi", "mapping", "preset", "envelope", "patch"]
 
     /// Runs one input through the named target.
     public static func run(_ target: String, _ bytes: UnsafeRawBufferPointer) {
@@ -21,6 +21,8 @@ public enum FuzzTargets {
         case "pickle": viaFile(data, ".pkl") { _ = try? StyleGANPickle.loadGenerator(path: $0) }
         case "safetensors": viaFile(data, ".safetensors") { _ = try? SafeTensorsFile.load(path: $0) }
         case "osc": osc(data)
+        // The bytes of a WebSocket frame from the web surface: liblo reads them as one OSC message.
+        case "oscdatagram": server.handleDatagram(bytes, host: "127.0.0.1"); _ = server.takeCommands()
         case "midi": midi(data)
         case "mapping": _ = try? Mapping.load(yaml: String(decoding: data, as: UTF8.self), name: "fuzz.yaml", registry: registry)
         case "preset": viaFile(data, ".preset.yaml") { _ = try? Preset.load(path: $0, registry: registry) }
@@ -45,6 +47,10 @@ public enum FuzzTargets {
                     bytes([[2], text("/lvj/freeze"), text("T")]),
                     bytes([[0], text("/lvj/subscribe"), text("i"), [0, 0, 35, 41]]),
                     bytes([[0], text("/lvj/palette/middle/reseed"), text("")])]
+        case "oscdatagram":
+            let messages: [(String, [OSCValue])] = [("/lvj/intensity", [.number(1.5)]), ("/lvj/preset/morph", [.text("calm"), .number(4)]),
+                                                    ("/lvj/learn", [.text("psi")]), ("/lvj/deep/palette", [.int(12)]), ("/lvj/record/start", [])]
+            return messages.compactMap { oscDatagram($0.0, $0.1).map { Data($0) } }
         case "midi":
             return [Data([3, 0xB0, 0, 100, 3, 0xB1, 1, 64, 3, 0xB1, 33, 5]), Data([3, 0x90, 60, 100, 3, 0x80, 60, 0, 2, 0xC0, 4]),
                     Data([3, 0xE0, 0, 64, 3, 0xB0, 16, 3, 3, 0xB0, 16, 125, 1, 0xF8])]

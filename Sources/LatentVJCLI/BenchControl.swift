@@ -4,6 +4,7 @@ import Basics
 import Control
 import Foundation
 import Live
+import OSCQuery
 import StyleGAN
 import Synthesis
 
@@ -15,8 +16,9 @@ struct BenchControl: ParsableCommand {
         Runs the frame producer on the demo track at the network's frame rate with the OSC server on a free \
         loopback port; a second thread sends /lvj/psi at random moments through liblo. For each message: the time \
         from sending to the start of the frame whose decoder input holds the new value, in milliseconds and in frame \
-        periods (goal: the next frame, at most 1 period). Also reports the same for a value set straight into the \
-        parameter store (what the MIDI thread does).
+        periods (goal: the next frame, at most 1 period). Also reports the same for the web surface's path (the OSC \
+        message as a binary WebSocket frame to the OSCQuery port, as the page sends a fader's move) and for a value set \
+        straight into the parameter store (what the MIDI thread does).
         """)
 
     @Option(help: "Messages to send.")
@@ -36,15 +38,19 @@ struct BenchControl: ParsableCommand {
             c.renderSize = model.renderSize
             c.window = nil
             c.osc = .init(port: 0, allow: ["127.0.0.1/32"])
+            c.oscQueryPort = 0
             let engine = try Engine(c)
             let producer = engine.producer, fps = engine.fps
             producer.parameters.set("control.smoothing", 0)          // measure arrival, not the anti-zipper ramp
             let server = engine.control.osc!
             let client = try OSCClient(port: server.port)
+            let web = try WebSocketSender(port: try engine.oscQuery.map(\.port) ?? { throw UsageError("the OSCQuery server did not open") }())
+            defer { web.close() }
             let period = 1 / fps
-            let progress = Progress("bench control", total: Double(2 * messages), enabled: !json)
+            let progress = Progress("bench control", total: Double(3 * messages), enabled: !json)
 
-            func measure(viaOSC: Bool) -> (ms: [Double], ticks: [Int]) {
+            enum Path { case osc, web, store }
+            func measure(_ path: Path, done: Int) -> (ms: [Double], ticks: [Int]) {
                 var ms: [Double] = [], ticks: [Int] = []
                 let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
                 for k in 0..<messages {
@@ -55,7 +61,11 @@ struct BenchControl: ParsableCommand {
                     let sender = Thread {
                         usleep(UInt32(delay * 1e6))
                         sent.store(clock())
-                        if viaOSC { client.send("/lvj/psi", [.number(value)]) } else { producer.parameters.set("psi", value) }
+                        switch path {
+                        case .osc: client.send("/lvj/psi", [.number(value)])
+                        case .web: web.send(oscDatagram("/lvj/psi", [.number(value)]) ?? [])
+                        case .store: producer.parameters.set("psi", value)
+                        }
                     }
                     sender.start()
                     var tick = 0
@@ -73,12 +83,13 @@ struct BenchControl: ParsableCommand {
                         if next > now { usleep(UInt32((next - now) * 1e6)) }
                     }
                     if let applied { ms.append(max(0, applied - sent.load()) * 1000); ticks.append(tick) }
-                    progress.update(Double((viaOSC ? 0 : messages) + k + 1))
+                    progress.update(Double(done + k + 1))
                 }
                 return (ms, ticks)
             }
-            let osc = measure(viaOSC: true)
-            let direct = measure(viaOSC: false)
+            let osc = measure(.osc, done: 0)
+            let overWeb = measure(.web, done: messages)
+            let direct = measure(.store, done: 2 * messages)
             progress.finish()
             func summary(_ r: (ms: [Double], ticks: [Int])) -> [String: Any] {
                 ["received": r.ms.count, "ms_p50": Statistics.percentile(r.ms, 0.5), "ms_p99": Statistics.percentile(r.ms, 0.99),
@@ -86,9 +97,10 @@ struct BenchControl: ParsableCommand {
                  "within_one_frame": Double(r.ms.filter { $0 <= 1000 * period + 1 }.count) / Double(max(1, r.ms.count))]
             }
             let result: [String: Any] = ["fps": fps, "frame_ms": 1000 * period, "messages": messages,
-                                         "osc": summary(osc), "store": summary(direct), "osc_rejected": server.totalRejected]
+                                         "osc": summary(osc), "web": summary(overWeb), "store": summary(direct), "osc_rejected": server.totalRejected]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
-            for (name, r) in [("OSC message (liblo, loopback)", osc), ("store set (as the MIDI thread)", direct)] {
+            for (name, r) in [("OSC message (liblo, loopback)", osc), ("web surface (OSC over the OSCQuery WebSocket)", overWeb),
+                              ("store set (as the MIDI thread)", direct)] {
                 let s = summary(r)
                 print(String(format: "%@: %d/%d arrived; send→decoder p50 %.1f ms, p99 %.1f ms, max %.1f ms = %.2f frames; %.0f%% within one frame (%.1f ms, +1 ms)",
                              name, r.ms.count, messages, s["ms_p50"] as! Double, s["ms_p99"] as! Double, s["ms_max"] as! Double,

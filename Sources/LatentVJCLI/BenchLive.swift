@@ -31,6 +31,9 @@ struct BenchLive: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @Flag(help: "Watch the web surface's live preview all along, as a client would: its cost to the producer is in sink_ms_per_frame (alone, without --record or --output).")
+    var preview = false
+
     @Flag(help: "Measure this machine at start as `live` does, and run what it chooses (printed).")
     var adapt = false
 
@@ -59,6 +62,10 @@ struct BenchLive: ParsableCommand {
             c.recordAtStart = record
             try output.apply(to: &c)
             let engine = try Engine(c)
+            if preview {
+                guard let p = engine.preview else { throw UsageError("--preview: the web surface's server did not open (see the notices above)") }
+                p.watchers(changedBy: 1)
+            }
             defer { try? FileManager.default.removeItem(atPath: recordPath); try? FileManager.default.removeItem(atPath: (recordPath as NSString).deletingPathExtension + ".performance.jsonl") }
             let cpuStart = Self.cpuSeconds()
             let progress = Progress("bench live", total: seconds, enabled: !json)
@@ -89,6 +96,8 @@ struct BenchLive: ParsableCommand {
                 "outputs": s.outputs.map(\.json),
                 // Probe frames through each output to a receiver on this machine, after the run (Docs/outputs.md).
                 "outputs_end_to_end": endToEnd.map(\.json),
+                // The web surface's thumbnail, while watched (--preview).
+                "preview": previewJSON(engine),
             ]
             if json { FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])); print(); return }
             if let a = engine.adaptation { print(a.text) }
@@ -98,12 +107,24 @@ struct BenchLive: ParsableCommand {
             print(String(format: "frame time p50 %.1f ms, p99 %.1f ms; audio-to-frame latency p50 %.1f ms, p99 %.1f ms", s.frameTimeP50, s.frameTimeP99, s.latencyP50, s.latencyP99))
             print(String(format: "CPU %.2f cores%@%@", cpu / wall, xruns.map { String(format: "; xruns %d", $0) } ?? "",
                          record ? String(format: "; recorded %d frames, %d dropped by the recorder", recorded, recordDropped) : ""))
-            if record || !s.outputs.isEmpty {
-                print(String(format: "handing a frame to the recorder and outputs: %.3f ms on the producer", s.sinkMs)
+            if record || !s.outputs.isEmpty || preview {
+                print(String(format: "handing a frame to the recorder, outputs and preview: %.3f ms on the producer", s.sinkMs)
                       + s.outputs.map { String(format: "; output %@: %d sent, %d dropped, hand-off p50 %.2f ms, p99 %.2f ms", $0.name, $0.sent, $0.dropped, $0.handoffP50, $0.handoffP99) }.joined())
             }
             for e in endToEnd { print(e.text) }
+            if preview, let p = engine.preview {
+                let c = p.sink.counters, h = p.sink.handoffPercentiles()
+                print(String(format: "web preview (%dx%d at %.0f fps): %d frames made, %d dropped, hand-off p50 %.2f ms, p99 %.2f ms",
+                             p.width, p.height, EnginePreview.fps, c.sent, c.dropped, h.p50, h.p99))
+            }
         }
+    }
+
+    func previewJSON(_ engine: Engine) -> Any {
+        guard preview, let p = engine.preview else { return NSNull() }
+        let c = p.sink.counters, h = p.sink.handoffPercentiles()
+        return ["width": p.width, "height": p.height, "fps": EnginePreview.fps, "sent": c.sent, "dropped": c.dropped,
+                "handoff_ms": ["p50": h.p50, "p99": h.p99]] as [String: Any]
     }
 
     /// One output's end-to-end latency to a receiver here, or why it has none.

@@ -94,8 +94,14 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "TCP port of the OSCQuery server, which describes the OSC address space over HTTP (default 9001, or a free one if 9001 is taken; 0: any free port, printed at start).")
     var oscqueryPort: Int?
 
-    @Flag(help: "No OSCQuery server.")
+    @Flag(help: "No OSCQuery server (and so no web surface).")
     var noOscquery = false
+
+    @Flag(help: "Do not advertise the engine over mDNS (_oscjson._tcp and _osc._udp, through the avahi daemon).")
+    var noMdns = false
+
+    @Option(help: "An access token for the web surface on a venue network: the page and its WebSocket need ?token=TOKEN (the OSC allowlist applies as well).")
+    var webToken: String?
 
     @Option(help: "Folder of presets (default: the shipped Presets/). Saves go there too.")
     var presets: String?
@@ -160,6 +166,8 @@ struct LiveCommand: ParsableCommand {
         c.osc = noOsc ? nil : .init(port: oscPort, allow: oscAllow)
         c.oscQueryPort = oscqueryPort
         c.oscQuery = !noOscquery
+        c.webToken = webToken
+        c.mdns = !noMdns
         c.presetsFolder = presets
         c.preset = preset
         c.mappings = mapping

@@ -32,6 +32,10 @@ public final class Engine {
     public let outputs: EngineOutputs
     /// The OSC address space over HTTP (nil: off, no OSC server, or its port could not be had).
     public let oscQuery: OSCQueryServer?
+    /// The web surface's thumbnail (with the OSCQuery server only).
+    public let preview: EnginePreview?
+    /// The engine on the network by name (with the OSCQuery server, where an avahi daemon runs).
+    public let mdns: MDNSAdvertiser?
     public let fps: Double
     /// The envelope network's path.
     public let envelopePath: String
@@ -95,9 +99,13 @@ public final class Engine {
         recording = RecordingControl(base: configuration.recordPath, producer: producer, width: r, fps: fps, sampleRate: source.sampleRate)
         watch = CorrelationWatch(width: r, height: r, fps: fps)
         let osc = try Self.openOSC(configuration.osc, store: producer.parameters, notices: &notices)
-        oscQuery = try Self.openOSCQuery(configuration, osc: osc, store: producer.parameters, notices: &notices)
-        let presets = try configuration.presetsFolder ?? ShippedFiles.locate("Presets")
-        control = EngineControl(producer: producer, generator: generator, presets: PresetLibrary(folder: presets), osc: osc,
+        let presets = PresetLibrary(folder: try configuration.presetsFolder ?? ShippedFiles.locate("Presets"))
+        let preview = configuration.oscQuery && osc != nil ? EnginePreview(renderSize: r, engineFPS: fps) : nil
+        oscQuery = try Self.openOSCQuery(configuration, osc: osc, store: producer.parameters, presets: presets, preview: preview, notices: &notices)
+        self.preview = oscQuery == nil ? nil : preview
+        if let sink = self.preview?.sink { producer.attach(sink) }
+        mdns = Self.advertise(oscQuery: oscQuery, osc: osc, enabled: configuration.mdns, notices: &notices)
+        control = EngineControl(producer: producer, generator: generator, presets: presets, osc: osc,
                                 modelName: generator.untrained ? "default" : generator.label)
         control.midi = try Self.openMIDI(configuration, store: producer.parameters, source: source, tempo: producer.tempo, notices: &notices)
         pending = notices
@@ -261,6 +269,7 @@ public final class Engine {
         producer.stop()
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
         outputs.stop()
+        preview?.sink.stop()
         recording.finishAll()
         let s = producer.snapshot, p = producer.frameTimePercentiles(), latency = producer.latencyPercentiles()
         return EngineSummary(frames: s.frames, rows: s.rows, seconds: now - (startedAt ?? 0), frameTimeP50: p.p50, frameTimeP99: p.p99,

@@ -53,8 +53,13 @@ public struct EngineConfiguration: Sendable {
     public var osc: OSC? = OSC()
     /// The OSCQuery server's TCP port: nil, 9001 or a free one when it is taken; 0: any free port.
     public var oscQueryPort: Int? = nil
-    /// Whether the OSCQuery server runs (it describes the OSC server, so it needs one).
+    /// Whether the OSCQuery server runs (it describes the OSC server, so it needs one). It serves the
+    /// web control surface too.
     public var oscQuery = true
+    /// Whether the OSCQuery and OSC services are advertised over mDNS (where an avahi daemon runs).
+    public var mdns = true
+    /// The web surface's access token (nil: none; the sender allowlist still applies).
+    public var webToken: String?
     /// The presets folder (nil: the shipped Presets/), the preset to start with.
     public var presetsFolder: String?
     public var preset: String?

@@ -40,6 +40,9 @@ public enum EngineEvent: Sendable {
     /// or Link could not start (the detected beat stands in).
     case linkPeers(peers: Int, bpm: Double)
     case linkProblem(reason: String)
+    /// The engine is advertised over mDNS under `name` (OSCQuery and OSC), or it cannot be (`reason`).
+    case mdnsAdvertised(name: String, services: [String])
+    case mdnsUnavailable(reason: String)
     /// The window's close button or Esc.
     case quitRequested
 
@@ -81,6 +84,8 @@ public enum EngineEvent: Sendable {
         case .linkPeers(0, _): return "Ableton Link: no other peer in the session; the detected beat stands in"
         case .linkPeers(let peers, let bpm): return String(format: "Ableton Link: %d peer%@ at %.2f BPM", peers, peers == 1 ? "" : "s", bpm)
         case .linkProblem(let reason): return reason
+        case .mdnsAdvertised(let name, let services): return "mDNS: advertised as \"\(name)\" (\(services.joined(separator: ", ")))"
+        case .mdnsUnavailable(let reason): return reason
         }
     }
 
@@ -121,6 +126,8 @@ public enum EngineEvent: Sendable {
         case .outputRecovered(let name): return ("output_recovered", ["name": name])
         case .linkPeers(let peers, let bpm): return ("link_peers", ["peers": peers, "bpm": bpm])
         case .linkProblem(let reason): return ("link_problem", ["reason": reason])
+        case .mdnsAdvertised(let name, let services): return ("mdns_advertised", ["name": name, "services": services])
+        case .mdnsUnavailable(let reason): return ("mdns_unavailable", ["reason": reason])
         }
     }
 }

@@ -20,17 +20,36 @@ extension Engine {
         return server
     }
 
+    /// OSCQuery and OSC advertised over mDNS; where no avahi daemon runs, the event says so and the
+    /// show goes on.
+    static func advertise(oscQuery: OSCQueryServer?, osc: OSCServer?, enabled: Bool, notices: inout [EngineEvent]) -> MDNSAdvertiser? {
+        guard enabled, let oscQuery, let osc else { return nil }
+        let services = [MDNSAdvertiser.Service(type: "_oscjson._tcp", port: oscQuery.port), MDNSAdvertiser.Service(type: "_osc._udp", port: osc.port)]
+        do {
+            let a = try MDNSAdvertiser(name: MDNSAdvertiser.defaultName(oscQueryPort: oscQuery.port), services: services)
+            notices.append(.mdnsAdvertised(name: a.name, services: services.map { "\($0.type) \($0.port)" }))
+            return a
+        } catch {
+            notices.append(.mdnsUnavailable(reason: "\(error)"))
+            return nil
+        }
+    }
+
     /// The OSCQuery server describing the OSC server's address space. One that cannot listen says why
     /// and the show goes on without it.
-    static func openOSCQuery(_ configuration: EngineConfiguration, osc: OSCServer?, store: ParameterStore, notices: inout [EngineEvent]) throws -> OSCQueryServer? {
+    static func openOSCQuery(_ configuration: EngineConfiguration, osc: OSCServer?, store: ParameterStore, presets: PresetLibrary,
+                             preview: EnginePreview?, notices: inout [EngineEvent]) throws -> OSCQueryServer? {
         guard configuration.oscQuery, let osc, let options = configuration.osc else { return nil }
-        let namespace = OSCQueryNamespace(registry: store.registry, oscPort: osc.port) { [store] in store.value($0) }
+        let namespace = OSCQueryNamespace(registry: store.registry, commands: osc.commandTable, oscPort: osc.port,
+                                          presetNames: { presets.names }) { [store] in store.value($0) }
         do {
-            let server = try OSCQueryServer(port: configuration.oscQueryPort, namespace: namespace, filter: try options.filter())
+            let web = WebSurface(osc: osc, preview: preview, token: configuration.webToken)
+            let server = try OSCQueryServer(port: configuration.oscQueryPort, namespace: namespace, filter: try options.filter(), web: web)
             if configuration.oscQueryPort == nil && server.port != OSCQueryServer.defaultPort {
                 notices.append(.notice("OSCQuery: port \(OSCQueryServer.defaultPort) is in use; using \(server.port) instead (choose one with --oscquery-port)"))
             }
             notices.append(.notice("OSCQuery: http://<this machine>:\(server.port)/ describes the OSC address space (ossia score, Chataigne, VDMX)"))
+            notices.append(.notice("web surface: open http://<this machine>:\(server.port)/\(configuration.webToken == nil ? "" : "?token=…") in a phone's or tablet's browser"))
             return server
         } catch {
             notices.append(.notice("OSCQuery: \(error); going on without it"))

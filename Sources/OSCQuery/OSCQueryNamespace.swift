@@ -3,17 +3,37 @@ import Foundation
 
 /// The engine's OSC address space as OSCQuery describes it (the Vidvox proposal, read by ossia score,
 /// Chataigne, VDMX and Max through ossia): one JSON node per container and method, built from the
-/// parameter registry, the one description OSC, MIDI, presets and the docs read too.
+/// parameter registry (the one description OSC, MIDI, presets and the docs read too) and the OSC
+/// server's command table. A node can be both a method and a container (`/lvj/record` is a toggle with
+/// `start` and `stop` below it).
 public struct OSCQueryNamespace: Sendable {
     public let registry: ParameterRegistry
+    /// The commands beside the parameters (those that answer the sender over UDP are left out).
+    public let commands: [OSCCommand]
     /// The current value of parameter `i` (the store's target, as OSC sets it).
     public let value: @Sendable (Int) -> Double
+    /// The presets there are now: the choices a preset command's RANGE offers.
+    public let presetNames: @Sendable () -> [String]
     /// What `?HOST_INFO` says: this server's name and the OSC port it sends to.
     public let hostName: String, oscPort: Int
 
-    public init(registry: ParameterRegistry, hostName: String = "LatentVJ", oscPort: Int, value: @escaping @Sendable (Int) -> Double) {
+    /// Every method's address, split, and what it is.
+    private let entries: [(parts: [String], method: Method)]
+    private enum Method { case parameter(Int), command(Int) }
+
+    public init(registry: ParameterRegistry, commands: [OSCCommand] = [], hostName: String = "LatentVJ", oscPort: Int,
+                presetNames: @escaping @Sendable () -> [String] = { [] }, value: @escaping @Sendable (Int) -> Double) {
         self.registry = registry; self.hostName = hostName; self.oscPort = oscPort; self.value = value
+        self.presetNames = presetNames
+        let described = commands.filter { !$0.answersSender }
+        self.commands = described
+        let split = { (a: String) in a.split(separator: "/").map(String.init) }
+        entries = registry.parameters.indices.map { (split(registry[$0].oscAddress), Method.parameter($0)) }
+            + described.indices.map { (split(described[$0].address), Method.command($0)) }
     }
+
+    /// Every method's address: the parameters', then the commands'.
+    public var addresses: [String] { entries.map { "/" + $0.parts.joined(separator: "/") } }
 
     /// The attributes this server describes (HOST_INFO's EXTENSIONS says which are on).
     public static let attributes = ["FULL_PATH", "CONTENTS", "TYPE", "VALUE", "RANGE", "CLIPMODE", "ACCESS", "DESCRIPTION", "UNIT"]
@@ -50,31 +70,43 @@ public struct OSCQueryNamespace: Sendable {
 
     /// The node at `path` ("/", "/lvj", "/lvj/deep/amplitude"), with everything under it.
     public func node(at path: String) -> [String: Any]? {
-        let parts = path.split(separator: "/").map(String.init)
         guard path.hasPrefix("/") else { return nil }
-        if let i = registry.index(ofOSC: path), parts.count >= 2 { return method(i) }
-        // A container: every parameter whose address lies below it.
-        let below = registry.parameters.indices.filter { i in
-            let p = registry[i].oscAddress.split(separator: "/").map(String.init)
-            return p.count > parts.count && Array(p.prefix(parts.count)) == parts
-        }
-        guard !below.isEmpty else { return nil }
-        return container(parts, below)
+        return node(path.split(separator: "/").map(String.init))
     }
 
-    private func container(_ parts: [String], _ below: [Int]) -> [String: Any] {
-        var children: [String: [Int]] = [:]
-        for i in below { children[registry[i].oscAddress.split(separator: "/").map(String.init)[parts.count], default: []].append(i) }
-        var contents: [String: Any] = [:]
-        for (name, indices) in children {
-            let path = parts + [name]
-            if indices.count == 1, registry[indices[0]].oscAddress.split(separator: "/").count == path.count {
-                contents[name] = method(indices[0])
-            } else {
-                contents[name] = container(path, indices)
+    private func node(_ parts: [String]) -> [String: Any]? {
+        let exact = entries.first { $0.parts == parts }
+        let below = entries.filter { $0.parts.count > parts.count && Array($0.parts.prefix(parts.count)) == parts }
+        guard exact != nil || !below.isEmpty else { return nil }
+        var node: [String: Any]
+        switch exact?.method {
+        case .parameter(let i)?: node = method(i)
+        case .command(let c)?: node = command(commands[c])
+        case nil: node = ["FULL_PATH": "/" + parts.joined(separator: "/"), "ACCESS": 0]
+        }
+        if !below.isEmpty {
+            var contents: [String: Any] = [:]
+            for name in Set(below.map { $0.parts[parts.count] }) { contents[name] = self.node(parts + [name]) }
+            node["CONTENTS"] = contents
+        }
+        return node
+    }
+
+    /// A command: write-only, its arguments' types and what each may be.
+    func command(_ c: OSCCommand) -> [String: Any] {
+        var node: [String: Any] = ["FULL_PATH": c.address, "TYPE": c.typeTags, "ACCESS": 2, "DESCRIPTION": c.help]
+        let ranges: [[String: Any]] = (c.required + c.optional).compactMap { argument in
+            switch argument {
+            case .presetName: c.action == .savePreset ? [:] : ["VALS": presetNames()]
+            case .parameter: ["VALS": registry.parameters.map(\.name)]
+            case .seconds(let r): ["MIN": r.lowerBound, "MAX": r.upperBound]
+            case .choice(let words): ["VALS": words]
+            case .port: ["MIN": 1, "MAX": 65535]
+            case .ignored: nil
             }
         }
-        return ["FULL_PATH": "/" + parts.joined(separator: "/"), "ACCESS": 0, "CONTENTS": contents]
+        if !ranges.isEmpty { node["RANGE"] = ranges }
+        return node
     }
 
     /// The value of parameter `i` now, as its TYPE says: a float, a whole number, a choice's name;

@@ -6,10 +6,11 @@ import NIOPosix
 import NIOWebSocket
 
 /// OSCQuery over HTTP (SwiftNIO): `GET /path` answers the node's JSON, `GET /path?ATTRIBUTE` that one
-/// attribute, `GET /?HOST_INFO` the server's description; a WebSocket on the same port streams LISTENed
-/// values (`OSCQueryListenHandler`). Only senders the OSC allowlist lets in are
-/// answered (others get 403); anything but GET is refused (405), a malformed request closes its
-/// connection with 400, and none of it reaches the engine beyond reading values.
+/// attribute, `GET /?HOST_INFO` the server's description; a browser asking for `/` gets the web control
+/// surface. A WebSocket on the same port streams LISTENed values and takes OSC messages
+/// (`OSCQueryListenHandler`). Only senders the OSC allowlist lets in are answered (others get 403);
+/// anything but GET is refused (405), a malformed request closes its connection with 400, and nothing
+/// reaches the engine but what the OSC server itself checks.
 public final class OSCQueryServer: @unchecked Sendable {
     public let port: Int
     private let group: MultiThreadedEventLoopGroup
@@ -21,21 +22,25 @@ public final class OSCQueryServer: @unchecked Sendable {
     /// Listens on `port` (nil: 9001 or a free port when it is taken; 0: any free port), all interfaces.
     /// A connection that sends nothing for `idleSeconds` is closed (a client that opens many and sends
     /// nothing cannot use up the engine's file descriptors); a LISTEN stream is kept while it is open.
-    public init(port: Int?, namespace: OSCQueryNamespace, filter: NetworkFilter = .privateNetworks, idleSeconds: Int64 = 60) throws {
+    public init(port: Int?, namespace: OSCQueryNamespace, filter: NetworkFilter = .privateNetworks, web: WebSurface = WebSurface(),
+                idleSeconds: Int64 = 60) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                let http = OSCQueryHTTPHandler(namespace: namespace, filter: filter)
-                // A WebSocket upgrade on any path is LISTEN's stream (allowed senders only).
+                let http = OSCQueryHTTPHandler(namespace: namespace, filter: filter, web: web)
+                let host = channel.remoteAddress?.ipAddress ?? ""
+                // A WebSocket upgrade on any path is LISTEN's stream (allowed senders only). Without the
+                // token, when one is set, the socket is closed at once with 1008 and why.
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: 1 << 16,
                     shouldUpgrade: { channel, _ in
-                        channel.eventLoop.makeSucceededFuture(filter.allows(channel.remoteAddress?.ipAddress ?? "") ? HTTPHeaders() : nil)
+                        channel.eventLoop.makeSucceededFuture(filter.allows(host) ? HTTPHeaders() : nil)
                     },
-                    upgradePipelineHandler: { channel, _ in
-                        channel.pipeline.addHandler(OSCQueryListenHandler(namespace: namespace))
+                    upgradePipelineHandler: { channel, head in
+                        let admitted = web.admits(uri: head.uri, headers: head.headers.map { ($0.name, $0.value) })
+                        return channel.pipeline.addHandler(OSCQueryListenHandler(namespace: namespace, web: web, host: host, admitted: admitted))
                     })
                 let idle = IdleHTTPConnectionCloser()
                 do {
@@ -95,12 +100,25 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
 
     private let namespace: OSCQueryNamespace
     private let filter: NetworkFilter
+    private let web: WebSurface
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     /// A GET has no body; more than this is refused.
     static let maximumBody = 64 * 1024
 
-    init(namespace: OSCQueryNamespace, filter: NetworkFilter) { self.namespace = namespace; self.filter = filter }
+    init(namespace: OSCQueryNamespace, filter: NetworkFilter, web: WebSurface) { self.namespace = namespace; self.filter = filter; self.web = web }
+
+    /// What is sent back: JSON, or the web surface's page, with headers of its own.
+    struct Reply {
+        var status: HTTPResponseStatus
+        var body: Data
+        var contentType = "application/json"
+        var headers: [(String, String)] = []
+        static func json(_ status: HTTPResponseStatus, _ object: [String: Any]) -> Reply {
+            let body = status == .noContent ? Data() : ((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
+            return Reply(status: status, body: body)
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -109,8 +127,8 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
         case .end:
             guard let h = head else { return }
             head = nil
-            let (status, json) = respond(to: h, from: context.remoteAddress?.ipAddress ?? "")
-            write(status, json, keepAlive: h.isKeepAlive && bodyBytes <= Self.maximumBody, version: h.version, withBody: h.method != .HEAD, context: context)
+            let reply = respond(to: h, from: context.remoteAddress?.ipAddress ?? "")
+            write(reply, keepAlive: h.isKeepAlive && bodyBytes <= Self.maximumBody, version: h.version, withBody: h.method != .HEAD, context: context)
         }
     }
 
@@ -119,35 +137,56 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
         context.close(promise: nil)
     }
 
-    func respond(to h: HTTPRequestHead, from host: String) -> (HTTPResponseStatus, [String: Any]) {
-        guard filter.allows(host) else { return (.forbidden, ["error": "\(host) is not allowed to control this engine (--osc-allow)"]) }
-        guard h.method == .GET || h.method == .HEAD else { return (.methodNotAllowed, ["error": "OSCQuery answers GET only"]) }
-        guard bodyBytes <= Self.maximumBody else { return (.payloadTooLarge, ["error": "a request body of \(bodyBytes) bytes (a GET has none)"]) }
+    func respond(to h: HTTPRequestHead, from host: String) -> Reply {
+        guard filter.allows(host) else { return .json(.forbidden, ["error": "\(host) is not allowed to control this engine (--osc-allow)"]) }
+        let headers = h.headers.map { ($0.name, $0.value) }
+        guard h.method == .GET || h.method == .HEAD else { return .json(.methodNotAllowed, ["error": "OSCQuery answers GET only"]) }
+        guard bodyBytes <= Self.maximumBody else { return .json(.payloadTooLarge, ["error": "a request body of \(bodyBytes) bytes (a GET has none)"]) }
         let parts = h.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-        let attribute = parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil
+        // The query is the attribute; a token given there is not.
+        let query = parts.count > 1 ? parts[1].split(separator: "&").filter { !$0.hasPrefix("token=") }.joined(separator: "&") : ""
+        let attribute = query.isEmpty ? nil : query
+        if (path == "/" || path.isEmpty), attribute == nil, h.headers["accept"].contains(where: { $0.contains("text/html") }) {
+            return page(h, headers: headers)
+        }
         switch namespace.answer(path: path.isEmpty ? "/" : path, attribute: attribute) {
-        case .json(let j): return (.ok, j)
-        case .notFound: return (.notFound, ["error": "no node at \(path)"])
-        case .unknownAttribute(let a): return (.badRequest, ["error": "unknown attribute \(a)"])
-        case .noContent: return (.noContent, [:])
+        case .json(let j): return .json(.ok, j)
+        case .notFound: return .json(.notFound, ["error": "no node at \(path)"])
+        case .unknownAttribute(let a): return .json(.badRequest, ["error": "unknown attribute \(a)"])
+        case .noContent: return .json(.noContent, [:])
         }
     }
 
-    /// The answer; to a HEAD, its headers only (the Content-Length of what a GET would get).
-    private func write(_ status: HTTPResponseStatus, _ json: [String: Any], keepAlive: Bool, version: HTTPVersion, withBody: Bool,
-                       context: ChannelHandlerContext) {
-        let body = status == .noContent ? Data() : ((try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
-        var headers = HTTPHeaders()
-        if status != .noContent {
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(body.count))
+    /// The web control surface; with a token, only to a request that has it (the page then keeps it
+    /// as a cookie, for the WebSocket and the tree).
+    private func page(_ h: HTTPRequestHead, headers: [(String, String)]) -> Reply {
+        guard web.admits(uri: h.uri, headers: headers) else {
+            return Reply(status: .unauthorized, body: Data("This engine's web surface asks for its token: open /?token=… (latentvj live --web-token).\n".utf8),
+                         contentType: "text/plain; charset=utf-8")
         }
+        var reply = Reply(status: .ok, body: Data(WebSurfacePage.html.utf8), contentType: "text/html; charset=utf-8")
+        reply.headers.append(("Cache-Control", "no-store"))
+        if let token = web.token, !token.isEmpty {
+            let encoded = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            reply.headers.append(("Set-Cookie", "lvj_token=\(encoded); Path=/; SameSite=Strict; HttpOnly"))
+        }
+        return reply
+    }
+
+    /// The answer; to a HEAD, its headers only (the Content-Length of what a GET would get).
+    private func write(_ reply: Reply, keepAlive: Bool, version: HTTPVersion, withBody: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        if reply.status != .noContent {
+            headers.add(name: "Content-Type", value: reply.contentType)
+            headers.add(name: "Content-Length", value: String(reply.body.count))
+        }
+        for (name, value) in reply.headers { headers.add(name: name, value: value) }
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        if withBody, !body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: reply.status, headers: headers))), promise: nil)
+        if withBody, !reply.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: reply.body.count)
+            buffer.writeBytes(reply.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))

@@ -34,6 +34,7 @@ public struct LocalReceiver: Equatable, Sendable {
         case .ndi: return none("NDI is received by NDI's own runtime, not GStreamer")
         case .v4l2: return none("a v4l2loopback device is read by the program that opens it")
         case .gst: return none("what a gst: pipeline sends to is not known")
+        case .web: return none("the web preview goes to the web surface's clients")
         }
     }
 

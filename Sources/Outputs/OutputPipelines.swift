@@ -19,7 +19,7 @@ enum OutputPipelines {
     static func description(for target: OutputTarget, format: OutputFormat) -> String? {
         let src = appsrc(format)
         switch target.kind {
-        case .ndi: return nil
+        case .ndi, .web: return nil
         case .shm:
             // Room for a few frames: a reader that holds one does not stall the writer.
             let size = format.width * format.height * 4 * 6
@@ -50,7 +50,7 @@ enum OutputPipelines {
     static func elements(for kind: OutputTarget.Kind) -> [(element: String, package: String)] {
         let h264 = [("x264enc", "gstreamer1.0-plugins-ugly"), ("videoconvert", "gstreamer1.0-plugins-base")]
         switch kind {
-        case .ndi, .gst: return []
+        case .ndi, .gst, .web: return []
         case .shm: return [("shmsink", "gstreamer1.0-plugins-bad")]
         case .rtp: return h264 + [("rtph264pay", "gstreamer1.0-plugins-good"), ("udpsink", "gstreamer1.0-plugins-good")]
         case .srt: return h264 + [("h264parse", "gstreamer1.0-plugins-bad"), ("mpegtsmux", "gstreamer1.0-plugins-bad"), ("srtsink", "gstreamer1.0-plugins-bad")]

@@ -65,25 +65,43 @@ public final class OutputSink: FrameSink, @unchecked Sendable {
     public static let retrySeconds = 1.0
 
     /// Opens the output now: a missing runtime, device or plugin is an error here, with what to do about it.
-    public init(target: OutputTarget, name: String, sourceWidth: Int, sourceHeight: Int, format: OutputFormat, engineFPS: Double,
-                ndiRuntime: String? = nil, bufferedFrames: Int = 2) throws {
-        self.target = target; self.name = name; self.format = format
-        self.sourceWidth = sourceWidth; self.sourceHeight = sourceHeight
-        ratio = min(1, format.fps / engineFPS)
+    public convenience init(target: OutputTarget, name: String, sourceWidth: Int, sourceHeight: Int, format: OutputFormat, engineFPS: Double,
+                            ndiRuntime: String? = nil, bufferedFrames: Int = 2) throws {
         let label = "\(name) (\(target.uri))"
-        let outputBytes = format.width * format.height * 4
         let make: () throws -> OutputTransport
         switch target.kind {
         case .ndi:
             make = { try NDISender(sourceName: target.address, format: format, runtimePath: ndiRuntime, name: label) }
+        case .web:
+            throw OutputError(label, "the web preview is the engine's own (the web surface shows it)")
         default:
             if target.kind == .v4l2 { try V4L2Loopback.check(device: target.address, output: label) }
             for (element, package) in OutputPipelines.elements(for: target.kind) where !GStreamerPipeline.has(element) {
                 throw OutputError(label, "GStreamer's \(element) is missing: install \(package)")
             }
             let description = OutputPipelines.description(for: target, format: format)!
-            make = { try GStreamerPipeline(description: description, frameBytes: outputBytes, name: label) }
+            make = { try GStreamerPipeline(description: description, frameBytes: format.width * format.height * 4, name: label) }
         }
+        try self.init(target: target, name: name, sourceWidth: sourceWidth, sourceHeight: sourceHeight, format: format, engineFPS: engineFPS,
+                      bufferedFrames: bufferedFrames, make: make)
+    }
+
+    /// The web surface's live thumbnail: an output like the others (its own ring, thread and rate), into
+    /// `preview`, switched off until someone watches.
+    public convenience init(preview: PreviewFrame, sourceWidth: Int, sourceHeight: Int, fps: Double, engineFPS: Double) {
+        let format = OutputFormat(width: preview.width, height: preview.height, fps: min(fps, engineFPS))
+        // Cannot throw: the transport is the frame itself.
+        try! self.init(target: .webPreview, name: "preview", sourceWidth: sourceWidth, sourceHeight: sourceHeight, format: format,
+                       engineFPS: engineFPS, bufferedFrames: 1, make: { preview })
+        enabled = false
+    }
+
+    private init(target: OutputTarget, name: String, sourceWidth: Int, sourceHeight: Int, format: OutputFormat, engineFPS: Double,
+                 bufferedFrames: Int, make: @escaping () throws -> OutputTransport) throws {
+        self.target = target; self.name = name; self.format = format
+        self.sourceWidth = sourceWidth; self.sourceHeight = sourceHeight
+        ratio = min(1, format.fps / engineFPS)
+        let outputBytes = format.width * format.height * 4
         makeTransport = make
         let first = try make()
         sourceBytes = sourceWidth * sourceHeight * 3

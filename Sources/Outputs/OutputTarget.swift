@@ -16,6 +16,8 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
         case rtp
         /// Any GStreamer sink pipeline after the output's appsrc.
         case gst
+        /// The web surface's preview, inside the engine (never given as --output).
+        case web
     }
 
     public let kind: Kind
@@ -30,6 +32,13 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
     public let fps: Double?
 
     public static let forms = "ndi:NAME, v4l2:/dev/videoN[?format=yuyv|rgb24], shm:/path/to/socket, srt://HOST:PORT[?mode=listener|caller], rtp://HOST:PORT or gst:PIPELINE; any but gst: takes ?size=WxH&fps=N of its own"
+
+    /// The web surface's preview.
+    static let webPreview = OutputTarget(kind: .web, address: "", uri: "web preview")
+
+    private init(kind: Kind, address: String, uri: String) {
+        self.kind = kind; self.address = address; self.uri = uri; width = nil; height = nil; fps = nil
+    }
 
     public init(parsing given: String) throws {
         self.uri = given
@@ -65,7 +74,7 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
             }
             return
         }
-        guard let colon = uri.firstIndex(of: ":"), let k = Kind(rawValue: String(uri[..<colon])), k != .srt, k != .rtp else {
+        guard let colon = uri.firstIndex(of: ":"), let k = Kind(rawValue: String(uri[..<colon])), k != .srt, k != .rtp, k != .web else {
             throw fail("unknown kind of output")
         }
         kind = k
@@ -79,7 +88,7 @@ public struct OutputTarget: Equatable, Sendable, CustomStringConvertible {
             }
         case .shm: guard address.hasPrefix("/"), address.count > 1 else { throw fail("a shared-memory output names its socket with an absolute path, such as shm:/tmp/latentvj.shm") }
         case .gst: guard !address.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("a gst: output needs a sink pipeline, such as gst:autovideosink") }
-        case .srt, .rtp: break
+        case .srt, .rtp, .web: break
         }
     }
 

@@ -65,4 +65,29 @@ final class OSCQueryCLITests: CLIWorkspaceTestCase {
         XCTAssertNil(engine.oscQueryPort)
         XCTAssertEqual(try engine.stop().status, 0)
     }
+
+    /// Where an avahi daemon runs, the engine is found by name: OSCQuery as _oscjson._tcp and OSC as
+    /// _osc._udp, at the ports it listens on. Where none answers, an event says so and the show goes on.
+    func testTheEngineIsAdvertisedOverMDNSOrSaysWhyNot() throws {
+        let avahi = try AvahiDaemon()
+        defer { avahi.stop() }
+        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--oscquery-port", "0"], environment: environment)
+        let advertised = try engine.waitForEvent("mdns_advertised")
+        let name = try XCTUnwrap(advertised["name"] as? String)
+        let oscQueryPort = try XCTUnwrap(engine.oscQueryPort), oscPort = try XCTUnwrap(engine.oscPort)
+        try waitFor("avahi-browse resolves both services", timeout: 60, every: 0.2) {
+            try avahi.browse("_oscjson._tcp").contains { $0.name == name && $0.port == oscQueryPort }
+                && avahi.browse("_osc._udp").contains { $0.name == name && $0.port == oscPort }
+        }
+        XCTAssertEqual(try engine.stop().status, 0)
+        try waitFor("gone when the engine ends", timeout: 60, every: 0.2) { try !avahi.browse("_oscjson._tcp").contains { $0.name == name } }
+        // No daemon on the bus it asks: the reason, and the engine runs on.
+        var noBus = environment!
+        noBus["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
+        let alone = try RunningEngine(["--headless", "--osc-port", "0", "--oscquery-port", "0"], environment: noBus)
+        let reason = try XCTUnwrap(try alone.waitForEvent("mdns_unavailable")["reason"] as? String)
+        XCTAssertTrue(reason.contains("no avahi daemon") && reason.contains("avahi-daemon"), reason)
+        try alone.waitForFrames(10)
+        XCTAssertEqual(try alone.stop().status, 0)
+    }
 }

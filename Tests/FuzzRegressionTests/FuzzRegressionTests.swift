@@ -23,7 +23,7 @@ final class FuzzRegressionTests: TimeLimitedTestCase {
     }
 
     func testMadeSeedsAndShippedFilesPassEveryTarget() throws {
-        for target in ["osc", "midi", "patch", "safetensors"] {
+        for target in ["osc", "oscdatagram", "midi", "patch", "safetensors"] {
             let seeds = try FuzzTargets.madeSeeds(target)
             XCTAssertFalse(seeds.isEmpty, target)
             for seed in seeds { seed.withUnsafeBytes { FuzzTargets.run(target, $0) } }

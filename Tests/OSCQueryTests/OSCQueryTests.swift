@@ -9,15 +9,17 @@ import XCTest
 final class OSCQueryTests: TimeLimitedTestCase {
     let registry = ParameterRegistry.live(noiseResolutions: [4, 8], featureGroups: ["rms", "onsets"])
     lazy var store = ParameterStore(registry: registry)
-    lazy var namespace = OSCQueryNamespace(registry: registry, oscPort: 9123) { [store] in store.value($0) }
+    lazy var commands = OSCCommand.table(for: registry)
+    lazy var namespace = OSCQueryNamespace(registry: registry, commands: commands, oscPort: 9123, presetNames: { ["dusk", "strobe"] }) {
+        [store] in store.value($0)
+    }
+    /// What the tree holds: every parameter, and the commands that do not answer over UDP.
+    lazy var everyAddress = Set(registry.parameters.map(\.oscAddress) + commands.filter { !$0.answersSender }.map(\.address))
 
-    /// Every method of the tree, by its FULL_PATH.
+    /// Every method of the tree (a node with a TYPE, which may hold others too), by its FULL_PATH.
     func methods(_ node: [String: Any], into found: inout [String: [String: Any]]) {
-        if let contents = node["CONTENTS"] as? [String: [String: Any]] {
-            for child in contents.values { methods(child, into: &found) }
-        } else if let path = node["FULL_PATH"] as? String {
-            found[path] = node
-        }
+        if node["TYPE"] != nil, let path = node["FULL_PATH"] as? String { found[path] = node }
+        for child in (node["CONTENTS"] as? [String: [String: Any]] ?? [:]).values { methods(child, into: &found) }
     }
 
     func testEveryParameterIsAMethodAtItsOSCAddressWithItsTypeRangeAndValue() throws {
@@ -25,7 +27,7 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertEqual(root["FULL_PATH"] as? String, "/")
         var found: [String: [String: Any]] = [:]
         methods(root, into: &found)
-        XCTAssertEqual(Set(found.keys), Set(registry.parameters.map(\.oscAddress)), "one method per parameter, nothing else")
+        XCTAssertEqual(Set(found.keys), everyAddress, "one method per parameter and command, nothing else")
         for p in registry.parameters {
             let node = try XCTUnwrap(found[p.oscAddress])
             XCTAssertEqual(node["DESCRIPTION"] as? String, p.help, p.name)
@@ -50,6 +52,27 @@ final class OSCQueryTests: TimeLimitedTestCase {
             if p.kind != .trigger { XCTAssertEqual(node["ACCESS"] as? Int, 3, p.name) }
             XCTAssertEqual((node["UNIT"] as? [String])?.first, p.unit.isEmpty ? nil : p.unit, p.name)
         }
+    }
+
+    /// The command table's entries are write-only methods with their arguments' types and choices; the
+    /// ones that reply over UDP (list, query, subscribe) are not in the tree.
+    func testCommandsAreWriteOnlyMethodsFromTheCommandTable() throws {
+        var found: [String: [String: Any]] = [:]
+        methods(try XCTUnwrap(namespace.node(at: "/")), into: &found)
+        let morph = try XCTUnwrap(found["/lvj/preset/morph"])
+        XCTAssertEqual(morph["TYPE"] as? String, "sf"); XCTAssertEqual(morph["ACCESS"] as? Int, 2)
+        let ranges = try XCTUnwrap(morph["RANGE"] as? [[String: Any]])
+        XCTAssertEqual(ranges[0]["VALS"] as? [String], ["dusk", "strobe"], "the presets there are")
+        XCTAssertEqual(ranges[1]["MAX"] as? Double, 600)
+        XCTAssertEqual(found["/lvj/record/start"]?["TYPE"] as? String, "N")
+        XCTAssertEqual(found["/lvj/palette/deep/reseed"]?["ACCESS"] as? Int, 2)
+        XCTAssertEqual((found["/lvj/reload"]?["RANGE"] as? [[String: [String]]])?.first?["VALS"], ReloadTarget.allCases.map(\.rawValue))
+        XCTAssertEqual((found["/lvj/learn"]?["RANGE"] as? [[String: [String]]])?.first?["VALS"], registry.parameters.map(\.name))
+        for gone in ["/lvj/list", "/lvj/query", "/lvj/subscribe"] { XCTAssertNil(found[gone], gone) }
+        // /lvj/record is the toggle and holds start and stop.
+        let record = try XCTUnwrap(namespace.node(at: "/lvj/record"))
+        XCTAssertEqual(record["TYPE"] as? String, "i")
+        XCTAssertEqual(Set((record["CONTENTS"] as? [String: Any])?.keys.map { $0 } ?? []), ["start", "stop"])
     }
 
     func testContainersHoldWhatIsBelowThem() throws {
@@ -96,7 +119,7 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertEqual(tree.status, 200)
         var found: [String: [String: Any]] = [:]
         methods(try json(tree.body), into: &found)
-        XCTAssertEqual(Set(found.keys), Set(registry.parameters.map(\.oscAddress)))
+        XCTAssertEqual(Set(found.keys), everyAddress)
         store.set("intensity", 2.5)
         XCTAssertEqual(try json(try curl(base + "/lvj/intensity?VALUE").body) as NSDictionary, ["VALUE": [2.5]] as NSDictionary)
         XCTAssertEqual(try json(try curl(base + "/?HOST_INFO").body)["OSC_PORT"] as? Int, 9123)
@@ -140,6 +163,84 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertEqual(values()[4].0, "/lvj/deep/amplitude"); XCTAssertEqual(values()[4].1 as? Double ?? 0, 0.3, accuracy: 1e-6)
         XCTAssertEqual(values()[5].0, "/lvj/deep/amplitude"); XCTAssertEqual(values()[5].1 as? Double ?? 0, 0.4, accuracy: 1e-6)
         XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
+    }
+
+    /// The web surface's path: OSC messages sent as binary frames go through the OSC server (its checks,
+    /// its commands, its counts); LISTEN to /lvj/status streams its feedback; garbage is counted and the
+    /// stream goes on.
+    func testOSCOverTheWebSocketGoesThroughTheOSCServer() throws {
+        let osc = try OSCServer(port: 0, store: store)
+        defer { osc.stop() }
+        let server = try OSCQueryServer(port: 0, namespace: namespace, web: WebSurface(osc: osc))
+        defer { server.stop() }
+        let client = try OSCQueryClients.listen(port: server.port, count: 4, paths: ["/lvj/intensity", "/lvj/status"])
+        func values() -> [(String, Any?)] { OSCQueryClients.values(client).map { ($0.address, $0.args.first) } }
+        try waitFor("the value at once", timeout: 60, details: { client.tail }) { values().count >= 1 }
+        try waitFor("the status listener", timeout: 60) { osc.subscriberCount == 1 }
+        client.write(line: #"OSC ["/lvj/intensity", 1.25]"#)
+        try waitFor("intensity set over the WebSocket", timeout: 60, details: { client.tail }) { abs(self.store.value("intensity")! - 1.25) < 1e-6 }
+        try waitFor("and streamed back", timeout: 60, details: { client.tail }) { values().count >= 2 }
+        XCTAssertEqual(values()[1].1 as? Double ?? 0, 1.25, accuracy: 1e-6)
+        client.write(line: #"OSC ["/lvj/intensity", 99.0]"#)
+        client.write(line: "RAW 00ff00ff13")
+        client.write(line: #"OSC ["/lvj/preset/load", "calm"]"#)
+        try waitFor("the preset command queued", timeout: 60, details: { client.tail }) { osc.takeCommands() == [.loadPreset("calm")] }
+        XCTAssertEqual(osc.rejected(.outOfRange), 1, "checked as over UDP")
+        XCTAssertEqual(osc.rejected(.malformed), 1, "bytes that are no OSC message are counted")
+        XCTAssertEqual(store.value("intensity")!, 1.25, accuracy: 1e-6, "the refused value did not get in")
+        osc.broadcast("/lvj/status/fps", [.number(30)])
+        osc.broadcast("/lvj/intensity", [.number(1.25)])      // feedback that is not status: LISTEN carries values
+        try waitFor("the status message", timeout: 60, details: { client.tail }) { values().count >= 3 }
+        XCTAssertEqual(values()[2].0, "/lvj/status/fps")
+        client.write(line: #"{"COMMAND":"IGNORE","DATA":"/lvj/status"}"#)
+        try waitFor("the status listener removed", timeout: 60) { osc.subscriberCount == 0 }
+        store.set("intensity", 0.5)
+        try waitFor("LISTEN goes on", timeout: 60, details: { client.tail }) { values().count >= 4 }
+        XCTAssertEqual(values()[3].0, "/lvj/intensity")
+        XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
+    }
+
+    /// A browser asking for / gets the web surface; any other client the tree.
+    func testABrowserGetsThePageAndEveryOtherClientTheTree() throws {
+        let server = try OSCQueryServer(port: 0, namespace: namespace)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)/"
+        let page = try curl(base, ["-H", "Accept: text/html,application/xhtml+xml,*/*;q=0.8"])
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.body.hasPrefix("<!doctype html>") && !page.body.contains("http://") && !page.body.contains("https://"),
+                      "the page, with nothing from outside")
+        XCTAssertEqual(try json(try curl(base).body)["FULL_PATH"] as? String, "/", "curl gets the tree")
+        XCTAssertEqual(try json(try curl(base, ["-H", "Accept: application/json"]).body)["FULL_PATH"] as? String, "/")
+    }
+
+    /// LISTEN streams are kept past the idle time that closes a quiet HTTP connection.
+    func testAListenStreamOutlivesTheIdleClose() throws {
+        let server = try OSCQueryServer(port: 0, namespace: namespace, idleSeconds: 1)
+        defer { server.stop() }
+        let client = try OSCQueryClients.listen(port: server.port, count: 2, paths: ["/lvj/intensity"])
+        try waitFor("the value at once", timeout: 60, details: { client.tail }) { OSCQueryClients.values(client).count >= 1 }
+        // A quiet connection opened after the stream is closed: the idle time has passed for both.
+        XCTAssertEqual(try rawExchange(port: server.port, ""), "", "the quiet HTTP connection is closed")
+        store.set("intensity", 1.75)
+        try waitFor("the stream still carries changes", timeout: 60, details: { client.tail }) { OSCQueryClients.values(client).count >= 2 }
+        XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
+    }
+
+    /// The preview is made only while a client watches, and goes to it as LVJP frames.
+    func testThePreviewIsWatchedOnlyWhileAClientListens() throws {
+        let preview = FramesForTheTest(width: 4, height: 2)
+        let server = try OSCQueryServer(port: 0, namespace: namespace, web: WebSurface(preview: preview))
+        defer { server.stop() }
+        XCTAssertEqual(preview.watching.value, 0)
+        let client = try OSCQueryClients.listen(port: server.port, count: 100, paths: ["/lvj/preview"])
+        try waitFor("watched", timeout: 60, details: { client.tail }) { preview.watching.value == 1 }
+        preview.serial.withLock { $0 = 1 }
+        try waitFor("a preview frame", timeout: 60, details: { client.tail }) { client.jsonLines.contains { $0["event"] as? String == "preview" } }
+        let frame = try XCTUnwrap(client.jsonLines.first { $0["event"] as? String == "preview" })
+        XCTAssertEqual(frame["width"] as? Int, 4); XCTAssertEqual(frame["height"] as? Int, 2); XCTAssertEqual(frame["bytes"] as? Int, 32)
+        client.write(line: #"{"COMMAND":"IGNORE","DATA":"/lvj/preview"}"#)
+        try waitFor("not watched", timeout: 60, details: { client.tail }) { preview.watching.value == 0 }
+        _ = try client.stop()
     }
 
     /// A connection that sends nothing is closed after the idle time; the server answers on.
@@ -195,5 +296,19 @@ final class OSCQueryTests: TimeLimitedTestCase {
             reply += buffer[0..<n]
         }
         return String(decoding: reply, as: UTF8.self)
+    }
+}
+
+/// A preview source whose frames the test makes (the engine's own is tested in Chromium).
+final class FramesForTheTest: PreviewSource, @unchecked Sendable {
+    let width: Int, height: Int
+    let watching = Locked(0), serial = Locked(0)
+    init(width: Int, height: Int) { self.width = width; self.height = height }
+    func watchers(changedBy delta: Int) { watching.withLock { $0 += delta } }
+    func withNewest<R>(after serial: Int, _ body: (Int, UnsafeRawBufferPointer) -> R) -> R? {
+        let now = self.serial.value
+        guard now > serial else { return nil }
+        let pixels = [UInt8](repeating: 7, count: width * height * 4)
+        return pixels.withUnsafeBytes { body(now, $0) }
     }
 }

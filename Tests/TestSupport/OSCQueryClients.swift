@@ -26,4 +26,30 @@ public enum OSCQueryClients {
     public static func values(_ listener: ChildProcess) -> [(address: String, args: [Any])] {
         listener.jsonLines.filter { $0["event"] as? String == "value" }.map { ($0["address"] as? String ?? "", $0["args"] as? [Any] ?? []) }
     }
+
+    /// What a WebSocket upgrade request to `port` (extra header lines added) is answered with: the status
+    /// line, then "close CODE REASON" when the server closes the socket at once (or "open" when it
+    /// sends nothing within two seconds: a stream waiting for LISTEN).
+    public static func upgradeStatus(port: Int, headers: [String] = []) throws -> String {
+        let request = (["GET / HTTP/1.1", "Host: 127.0.0.1", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="] + headers).joined(separator: "\\r\\n") + "\\r\\n\\r\\n"
+        let child = try ChildProcess("/usr/bin/env", ["python3", "-c", """
+            import socket
+            s = socket.create_connection(("127.0.0.1", \(port)), timeout=30); s.sendall(b"\(request)")
+            data = b""
+            while b"\\r\\n\\r\\n" not in data: data += s.recv(4096)
+            head, rest = data.split(b"\\r\\n\\r\\n", 1)
+            print(head.split(b"\\r\\n")[0].decode())
+            s.settimeout(2)
+            try:
+                while len(rest) < 2: rest += s.recv(4096)
+                n = rest[1] & 127
+                while len(rest) < 2 + n: rest += s.recv(4096)
+                if rest[0] & 15 == 8: print("close", int.from_bytes(rest[2:4], "big"), rest[4:2 + n].decode())
+            except socket.timeout:
+                print("open")
+            """], name: "upgrade")
+        XCTAssertEqual(try child.waitForExit(timeout: 60), 0, child.stderr)
+        return child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

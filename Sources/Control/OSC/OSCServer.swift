@@ -18,20 +18,14 @@ public final class OSCServer: @unchecked Sendable {
         case reload(ReloadTarget)
     }
 
-    /// What `/lvj/reload` (and SIGHUP, for `all`) re-reads from disk while the engine runs.
-    public enum ReloadTarget: String, CaseIterable, Equatable, Sendable {
-        case all, mapping, envelope, model, presets
-    }
-
-    /// Why a message was ignored.
-    public enum Rejection: String, CaseIterable, Sendable {
-        case unknownAddress = "unknown address", wrongType = "wrong type", wrongArity = "wrong number of arguments"
-        case notFinite = "NaN or infinity", outOfRange = "out of range", badName = "bad preset name"
-        case refusedSender = "sender not allowed", malformed = "malformed packet"
-    }
+    public typealias ReloadTarget = Control.ReloadTarget
+    public typealias Rejection = OSCCommand.Rejection
 
     public let store: ParameterStore
     public let port: Int
+    /// The commands beside the parameters, by address (`OSCCommand.table`).
+    public let commandTable: [OSCCommand]
+    private let commandsByAddress: [String: OSCCommand]
     public let filter: NetworkFilter
     /// Custom addresses (a TouchOSC layout's `/1/fader1`, or `/3/xy` with two values) go here with every
     /// argument of the message: true if a mapping took it. Set from the main thread while liblo's thread
@@ -56,6 +50,8 @@ public final class OSCServer: @unchecked Sendable {
     public init(port: Int, store: ParameterStore, filter: NetworkFilter = .privateNetworks) throws {
         self.store = store
         self.filter = filter
+        commandTable = OSCCommand.table(for: store.registry)
+        commandsByAddress = Dictionary(commandTable.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
         counts = .allocate(capacity: Rejection.allCases.count)
         for i in 0..<Rejection.allCases.count { (counts + i).initialize(to: Atomic(0)) }
         guard let t = lo_server_thread_new_with_proto(port == 0 ? nil : String(port), LO_UDP, oscServerError) else {
@@ -93,13 +89,40 @@ public final class OSCServer: @unchecked Sendable {
     public func rejected(_ reason: Rejection) -> Int { counts[Rejection.allCases.firstIndex(of: reason)!].load(ordering: .relaxed) }
     public var totalRejected: Int { Rejection.allCases.reduce(0) { $0 + rejected($1) } }
     public var acceptedCount: Int { accepted.load(ordering: .relaxed) }
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+    /// Subscribers over UDP and listeners in this process (the web surface's clients): feedback is sent
+    /// while there are any.
+    public var subscriberCount: Int { subscribers.withLock { $0.count } + listeners.withLock { $0.count } }
 
     // MARK: Feedback
 
-    /// Sends `address value` to every subscriber (feedback of changed values and status).
+    /// Sends `address value` to every subscriber (feedback of changed values and status), and hands it
+    /// to every listener.
     public func broadcast(_ address: String, _ values: [OSCValue]) {
         subscribers.withLock { list in for s in list { send(to: s.address, address, values) } }
+        for l in listeners.withLock({ Array($0.values) }) { l(address, values) }
+    }
+
+    /// What a listener in this process is handed: each feedback message (main loop).
+    public typealias Listener = @Sendable (String, [OSCValue]) -> Void
+    private let listeners = Lock<[Int: Listener]>([:])
+    private let nextListener = Atomic<Int>(0)
+
+    /// Feedback to `listener` as to a UDP subscriber, until it is removed with the number returned.
+    public func addListener(_ listener: @escaping Listener) -> Int {
+        let id = nextListener.wrappingAdd(1, ordering: .relaxed).newValue
+        listeners.withLock { $0[id] = listener }
+        return id
+    }
+
+    public func removeListener(_ id: Int) { listeners.withLock { $0[id] = nil } }
+
+    /// One OSC message as the bytes of a datagram from `host` over another transport (the web
+    /// surface's WebSocket): dispatched as if it came over UDP, with no reply address. Bytes that are
+    /// not an OSC message are counted as malformed.
+    public func handleDatagram(_ bytes: UnsafeRawBufferPointer, host: String) {
+        guard filter.allows(host) else { return reject(.refusedSender, "(datagram)", from: host) }
+        guard let (path, arguments) = OSCMessage.parse(bytes) else { return reject(.malformed, "(datagram)", from: host) }
+        dispatch(path: path, arguments: arguments, source: nil, host: host)
     }
 
     private func send(to target: UnsafeMutableRawPointer, _ path: String, _ values: [OSCValue]) {
@@ -122,53 +145,52 @@ public final class OSCServer: @unchecked Sendable {
         let reply = { (p: String, v: [OSCValue]) in if let source { self.send(to: source, p, v) } }
 
         if let index = store.registry.index(ofOSC: path) { return setParameter(index, arguments, path: path) }
-        let parts = path.split(separator: "/").map(String.init)
-        switch (parts.first, parts.count) {
-        case ("lvj", 4) where parts[1] == "palette" && parts[3] == "reseed":
-            guard let i = store.registry.index(of: "\(parts[2]).reseed") else { return reject(.unknownAddress, path, from: host) }
-            guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
-            store.set(i, 1); count()
-        case ("lvj", 3) where parts[1] == "preset":
-            presetCommand(parts[2], arguments, path: path, host: host)
-        case ("lvj", 3) where parts[1] == "record" && (parts[2] == "start" || parts[2] == "stop"):
-            guard arguments.isEmpty, let i = store.registry.index(of: "record") else { return reject(.wrongArity, path, from: host) }
-            store.set(i, parts[2] == "start" ? 1 : 0); count()
-        case ("lvj", 2) where parts[1] == "learn":
-            guard arguments.count == 1, let name = arguments[0].text else { return reject(arguments.count == 1 ? .wrongType : .wrongArity, path, from: host) }
-            guard let i = store.registry.index(of: name) ?? store.registry.index(ofOSC: name) else { return reject(.unknownAddress, path, from: host) }
-            commands.withLock { $0.append(.learn(parameter: i)) }; count()
-        case ("lvj", 2) where parts[1] == "reload":
-            guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
-            guard let what = arguments.isEmpty ? .all : arguments[0].text.flatMap(ReloadTarget.init(rawValue:)) else {
-                return reject(arguments[0].text == nil ? .wrongType : .outOfRange, path, from: host)
+        if let command = commandsByAddress[path] {
+            switch command.parse(arguments, registry: store.registry) {
+            case .success(let values): return perform(command.action, values, source: source, host: host, reply: reply)
+            case .failure(let reason): return reject(reason, path, from: host)
             }
-            commands.withLock { $0.append(.reload(what)) }; count()
-        case ("lvj", 2) where parts[1] == "list":
+        }
+        // Every argument must be a finite number (an XY pad sends two; the mapping's `arg:` picks one).
+        let values = arguments.compactMap { $0.number() }
+        if !values.isEmpty, values.count == arguments.count, values.allSatisfy(\.isFinite), mappedAddress?(path, values) == true {
+            return count()
+        }
+        reject(.unknownAddress, path, from: host)
+    }
+
+    /// A command whose arguments are valid (`values` as its table entry lists them).
+    private func perform(_ action: OSCCommand.Action, _ values: [OSCCommand.Value], source: UnsafeMutableRawPointer?, host: String,
+                         reply: (String, [OSCValue]) -> Void) {
+        func text(_ k: Int) -> String { if case .text(let t) = values[k] { t } else { "" } }
+        func number(_ k: Int) -> Double? { if case .number(let n) = values[k] { n } else { nil } }
+        func parameter(_ k: Int) -> Int { if case .parameter(let i) = values[k] { i } else { 0 } }
+        func queue(_ c: Command) { commands.withLock { $0.append(c) } }
+        switch action {
+        case .loadPreset: queue(.loadPreset(text(0)))
+        case .savePreset: queue(.savePreset(text(0)))
+        case .morphPreset: queue(.morphPreset(text(0), seconds: number(1)))
+        case .learn: queue(.learn(parameter: parameter(0)))
+        case .reload: queue(.reload(ReloadTarget(rawValue: text(0)) ?? .all))
+        case .recordStart, .recordStop:
+            guard let i = store.registry.index(of: "record") else { return reject(.unknownAddress, "/lvj/record", from: host) }
+            store.set(i, action == .recordStart ? 1 : 0)
+        case .fire(let i): store.set(i, 1)
+        case .list:
             for (i, p) in store.registry.parameters.enumerated() {
                 reply("/lvj/param", [.text(p.name), .text(p.typeName), .number(p.minimum), .number(p.maximum), .number(p.defaultValue),
                                      .number(store.value(i)), .text(p.oscAddress)])
             }
-            reply("/lvj/list/end", [.number(Double(store.registry.count))]); count()
-        case ("lvj", 2) where parts[1] == "query":
-            guard arguments.count == 1, let name = arguments[0].text else { return reject(arguments.count == 1 ? .wrongType : .wrongArity, path, from: host) }
-            guard let i = store.registry.index(of: name) ?? store.registry.index(ofOSC: name) else { return reject(.unknownAddress, path, from: host) }
-            reply(store.registry[i].oscAddress, [.number(store.value(i))]); count()
-        case ("lvj", 2) where parts[1] == "subscribe" || parts[1] == "unsubscribe":
+            reply("/lvj/list/end", [.number(Double(store.registry.count))])
+        case .query:
+            let i = parameter(0)
+            reply(store.registry[i].oscAddress, [.number(store.value(i))])
+        case .subscribe, .unsubscribe:
             let sourcePort = source.flatMap { lo_address_get_port($0) }.flatMap { Int(String(cString: $0)) }
-            guard arguments.count <= 1 else { return reject(.wrongArity, path, from: host) }
-            let port = arguments.first.map { $0.number() } ?? sourcePort.map(Double.init)
-            // Range-checked as a Double: converting a huge value to Int first would trap (found by fuzzing).
-            guard let port, port.isFinite, (1...65535).contains(port) else { return reject(.outOfRange, path, from: host) }
-            if parts[1] == "subscribe" { subscribe(host: host, port: Int(port)) } else { unsubscribe(host: host, port: Int(port)) }
-            count()
-        default:
-            // Every argument must be a finite number (an XY pad sends two; the mapping's `arg:` picks one).
-            let values = arguments.compactMap { $0.number() }
-            if !values.isEmpty, values.count == arguments.count, values.allSatisfy(\.isFinite), mappedAddress?(path, values) == true {
-                return count()
-            }
-            reject(.unknownAddress, path, from: host)
+            guard let port = number(0).map(Int.init) ?? sourcePort else { return reject(.outOfRange, "/lvj/subscribe", from: host) }
+            if action == .subscribe { subscribe(host: host, port: port) } else { unsubscribe(host: host, port: port) }
         }
+        count()
     }
 
     private func setParameter(_ index: Int, _ arguments: [OSCValue], path: String) {
@@ -182,28 +204,6 @@ public final class OSCServer: @unchecked Sendable {
         guard v.isFinite else { return reject(.notFinite, path) }
         guard v >= p.minimum && v <= p.maximum else { return reject(.outOfRange, path) }
         store.set(index, v)
-        count()
-    }
-
-    private func presetCommand(_ verb: String, _ arguments: [OSCValue], path: String, host: String) {
-        guard let name = arguments.first?.text else { return reject(arguments.isEmpty ? .wrongArity : .wrongType, path, from: host) }
-        guard PresetName.problem(name) == nil else { return reject(.badName, path, from: host) }
-        let command: Command
-        switch verb {
-        case "load" where arguments.count == 1: command = .loadPreset(name)
-        case "save" where arguments.count == 1: command = .savePreset(name)
-        case "morph" where arguments.count <= 2:
-            let seconds = arguments.count == 2 ? arguments[1].number() : nil
-            if arguments.count == 2 {
-                guard let seconds else { return reject(.wrongType, path, from: host) }
-                guard seconds.isFinite else { return reject(.notFinite, path, from: host) }
-                guard (0...600).contains(seconds) else { return reject(.outOfRange, path, from: host) }
-            }
-            command = .morphPreset(name, seconds: seconds)
-        case "load", "save", "morph": return reject(.wrongArity, path, from: host)
-        default: return reject(.unknownAddress, path, from: host)
-        }
-        commands.withLock { $0.append(command) }
         count()
     }
 

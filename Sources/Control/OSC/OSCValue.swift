@@ -53,6 +53,21 @@ enum OSCMessage {
         return arguments
     }
 
+    /// A datagram's path and arguments, or nil when liblo cannot read it as one OSC message.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> (String, [OSCValue])? {
+        guard let base = bytes.baseAddress, bytes.count >= 4, bytes.count <= 1 << 16 else { return nil }
+        // liblo reads the bytes in place; a copy keeps the caller's buffer its own.
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 8)
+        defer { copy.deallocate() }
+        copy.copyMemory(from: base, byteCount: bytes.count)
+        var result: Int32 = 0
+        guard let message = lo_message_deserialise(copy, bytes.count, &result) else { return nil }
+        defer { lo_message_free(message) }
+        guard result == 0, let path = lo_get_path(copy, bytes.count) else { return nil }
+        let arguments = arguments(types: lo_message_get_types(message), argv: lo_message_get_argv(message), count: lo_message_get_argc(message))
+        return (String(cString: path), arguments)
+    }
+
     /// A new liblo message holding `values` (the caller frees it with `lo_message_free`).
     static func make(_ values: [OSCValue]) -> lo_message? {
         guard let message = lo_message_new() else { return nil }

@@ -3,7 +3,9 @@
 
 Opens ws://HOST:PORT/, sends {"COMMAND": "LISTEN", "DATA": PATH} for every PATH, and prints one JSON
 line per OSC message the server streams back: its address and arguments. Lines on standard input are
-sent as text commands too (IGNORE). Exits after COUNT messages, or 3 when the connection fails.
+sent as text commands too (IGNORE); a line `OSC ["/lvj/psi", 0.5]` is sent as a binary OSC message (as the
+web surface sends a move), and `RAW 00ff…` as those bytes. Exits after COUNT messages, or 3 when the
+connection fails.
 usage: oscquery_listen.py PORT COUNT PATH [PATH...]
 """
 import asyncio
@@ -13,6 +15,20 @@ import sys
 
 import websockets
 from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+
+def outgoing(line):
+    """What a line on standard input sends: text, or the bytes of an OSC message or of hex."""
+    if line.startswith("OSC "):
+        address, *args = json.loads(line[4:])
+        builder = OscMessageBuilder(address=address)
+        for a in args:
+            builder.add_arg(a)
+        return builder.build().dgram
+    if line.startswith("RAW "):
+        return bytes.fromhex(line[4:])
+    return line
 
 
 async def main():
@@ -32,7 +48,7 @@ async def main():
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 return
-            await socket.send(line.strip())
+            await socket.send(outgoing(line.strip()))
 
     asyncio.ensure_future(forward_stdin())
     got = 0
@@ -40,6 +56,11 @@ async def main():
         data = await socket.recv()
         if isinstance(data, str):
             print(json.dumps({"event": "text", "text": data}), flush=True)
+            continue
+        if data[:4] == b"LVJP":
+            width, height = int.from_bytes(data[4:6], "little"), int.from_bytes(data[6:8], "little")
+            print(json.dumps({"event": "preview", "width": width, "height": height, "bytes": len(data) - 8}), flush=True)
+            got += 1
             continue
         m = OscMessage(data)
         print(json.dumps({"event": "value", "address": m.address, "args": list(m.params)}), flush=True)
