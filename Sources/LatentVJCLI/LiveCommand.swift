@@ -166,6 +166,7 @@ struct LiveCommand: ParsableCommand {
         c.osc = noOsc ? nil : .init(port: oscPort, allow: oscAllow)
         c.oscQueryPort = oscqueryPort
         c.oscQuery = !noOscquery
+        if let t = webToken, t.trimmingCharacters(in: .whitespaces).isEmpty { throw UsageError("--web-token: an empty token would let anyone in; give one, or leave the option out") }
         c.webToken = webToken
         c.mdns = !noMdns
         c.presetsFolder = presets

@@ -35,7 +35,7 @@ public final class Engine {
     /// The web surface's thumbnail (with the OSCQuery server only).
     public let preview: EnginePreview?
     /// The engine on the network by name (with the OSCQuery server, where an avahi daemon runs).
-    public let mdns: MDNSAdvertiser?
+    public private(set) var mdns: MDNSAdvertiser?
     public let fps: Double
     /// The envelope network's path.
     public let envelopePath: String
@@ -134,8 +134,8 @@ public final class Engine {
     /// everything they use is alive.
     deinit {
         control.midi?.stop()
+        oscQuery?.stop()          // first: its WebSocket clients send through the OSC server
         control.osc?.stop()
-        oscQuery?.stop()
         producer.stop()
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
     }
@@ -264,12 +264,13 @@ public final class Engine {
     public func stop(now: Double) -> EngineSummary {
         if let path = configuration.screenshot, window != nil { saveScreenshot(to: path) }
         control.midi?.stop()
+        oscQuery?.stop()          // first: its WebSocket clients send through the OSC server
         control.osc?.stop()
-        oscQuery?.stop()
         producer.stop()
         while !producer.isFinished && producer.thread != nil { usleep(10_000) }
         outputs.stop()
         preview?.sink.stop()
+        mdns = nil                // off the network with the servers
         recording.finishAll()
         let s = producer.snapshot, p = producer.frameTimePercentiles(), latency = producer.latencyPercentiles()
         return EngineSummary(frames: s.frames, rows: s.rows, seconds: now - (startedAt ?? 0), frameTimeP50: p.p50, frameTimeP99: p.p99,

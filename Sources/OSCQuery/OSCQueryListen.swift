@@ -15,7 +15,10 @@ final class OSCQueryListenHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private let namespace: OSCQueryNamespace
+    private let box: NamespaceBox
+    /// The namespace this stream reads, and its version (a newer one in the box is announced, then taken).
+    private var namespace: OSCQueryNamespace
+    private var version: Int
     private let web: WebSurface
     /// The client's address, for the OSC server's checks.
     private let host: String
@@ -33,21 +36,23 @@ final class OSCQueryListenHandler: ChannelInboundHandler, @unchecked Sendable {
     /// A connection may listen to every parameter, not more.
     static let maximumCommand = 4096
 
-    /// False: the client lacked the web surface's token; it is closed at once.
-    private let admitted: Bool
+    /// Why the client may not use the socket (another site's page, no token): it is closed at once,
+    /// with code 1008 (policy violation, RFC 6455) and this reason.
+    private let refusal: String?
+    private var admitted: Bool { refusal == nil }
 
-    init(namespace: OSCQueryNamespace, web: WebSurface, host: String, admitted: Bool = true) {
-        self.namespace = namespace; self.web = web; self.host = host; self.admitted = admitted
+    init(namespace: NamespaceBox, web: WebSurface, host: String, refusal: String? = nil) {
+        box = namespace; (self.namespace, version) = namespace.current
+        self.web = web; self.host = host; self.refusal = refusal
     }
 
-    /// Policy violation (RFC 6455), with the reason.
-    static let tokenRefusal = (code: UInt16(1008), reason: "this engine's web surface asks for its token (--web-token): add ?token=...")
+    static let tokenRefusal = "this engine's web surface asks for its token (--web-token): add ?token=..."
 
     func handlerAdded(context: ChannelHandlerContext) {
-        guard admitted else {
-            var data = context.channel.allocator.buffer(capacity: 2 + Self.tokenRefusal.reason.utf8.count)
-            data.writeInteger(Self.tokenRefusal.code)
-            data.writeString(Self.tokenRefusal.reason)
+        if let refusal {
+            var data = context.channel.allocator.buffer(capacity: 2 + refusal.utf8.count)
+            data.writeInteger(UInt16(1008))
+            data.writeString(String(refusal.utf8.prefix(120)) ?? "refused")
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
                 .whenComplete { _ in context.close(promise: nil) }
             return
@@ -58,7 +63,11 @@ final class OSCQueryListenHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    /// Set when the handler leaves the pipeline: a status message already on its way to this loop is dropped.
+    private var removed = false
+
     func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
         poll?.cancel(); poll = nil
         if let id = statusListener { web.osc?.removeListener(id); statusListener = nil }
         if previewSerial != nil { web.preview?.watchers(changedBy: -1); previewSerial = nil }
@@ -91,7 +100,10 @@ final class OSCQueryListenHandler: ChannelInboundHandler, @unchecked Sendable {
     private func command(_ text: String, context: ChannelHandlerContext) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               let command = object["COMMAND"] as? String, let path = object["DATA"] as? String else { return }
-        if path == "/lvj/status" || path == "/lvj/preview" { return stream(path, on: command == "LISTEN", context: context) }
+        if path == "/lvj/status" || path == "/lvj/preview" {
+            if command == "LISTEN" || command == "IGNORE" { stream(path, on: command == "LISTEN", context: context) }
+            return
+        }
         guard let i = namespace.registry.index(ofOSC: path) else { return }
         switch command {
         case "LISTEN":
@@ -141,8 +153,32 @@ final class OSCQueryListenHandler: ChannelInboundHandler, @unchecked Sendable {
         if let sent { previewSerial = sent; previewSentAt = .now() }
     }
 
+    /// A replaced namespace: the methods that came and went, announced; what was listened to and is still
+    /// there (by address) stays listened to.
+    private func followNamespace(_ context: ChannelHandlerContext) {
+        let (fresh, v) = box.current
+        guard v != version else { return }
+        let before = Set(namespace.addresses), after = Set(fresh.addresses)
+        for path in after.subtracting(before).sorted() { sendText(["COMMAND": "PATH_ADDED", "DATA": path], context: context) }
+        for path in before.subtracting(after).sorted() { sendText(["COMMAND": "PATH_REMOVED", "DATA": path], context: context) }
+        var kept: [Int: UInt64] = [:]
+        for (i, last) in listened {
+            if let j = fresh.registry.index(ofOSC: namespace.registry[i].oscAddress) { kept[j] = last }
+        }
+        listened = kept
+        namespace = fresh; version = v
+    }
+
+    private func sendText(_ object: [String: String], context: ChannelHandlerContext) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        var buffer = context.channel.allocator.buffer(capacity: data.count)
+        buffer.writeBytes(data)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    }
+
     private func sendChanges(_ context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
+        followNamespace(context)
         sendPreview(context)
         for (i, last) in listened {
             let now = namespace.value(i).bitPattern
@@ -153,6 +189,7 @@ final class OSCQueryListenHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func send(_ message: [UInt8], context: ChannelHandlerContext) {
+        guard !removed, context.channel.isActive else { return }
         var buffer = context.channel.allocator.buffer(capacity: message.count)
         buffer.writeBytes(message)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: buffer)), promise: nil)

@@ -42,7 +42,8 @@ public struct OSCQueryNamespace: Sendable {
         var extensions: [String: Bool] = [:]
         for a in Self.attributes where a != "FULL_PATH" && a != "CONTENTS" { extensions[a] = true }
         extensions["LISTEN"] = true
-        for a in ["TAGS", "EXTENDED_TYPE", "CRITICAL", "OVERLOADS", "HTML", "PATH_CHANGED", "PATH_RENAMED", "PATH_ADDED", "PATH_REMOVED"] {
+        extensions["PATH_ADDED"] = true; extensions["PATH_REMOVED"] = true
+        for a in ["TAGS", "EXTENDED_TYPE", "CRITICAL", "OVERLOADS", "HTML", "PATH_CHANGED", "PATH_RENAMED"] {
             extensions[a] = false
         }
         return ["NAME": hostName, "OSC_PORT": oscPort, "OSC_TRANSPORT": "UDP", "EXTENSIONS": extensions]

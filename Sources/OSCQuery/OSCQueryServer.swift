@@ -14,6 +14,7 @@ import NIOWebSocket
 public final class OSCQueryServer: @unchecked Sendable {
     public let port: Int
     private let group: MultiThreadedEventLoopGroup
+    private let box: NamespaceBox
     private let channel: any Channel
 
     /// The default port, as `--oscquery-port` says; taken, a free one is used and `port` tells which.
@@ -25,22 +26,27 @@ public final class OSCQueryServer: @unchecked Sendable {
     public init(port: Int?, namespace: OSCQueryNamespace, filter: NetworkFilter = .privateNetworks, web: WebSurface = WebSurface(),
                 idleSeconds: Int64 = 60) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let box = NamespaceBox(namespace)
+        self.box = box
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                let http = OSCQueryHTTPHandler(namespace: namespace, filter: filter, web: web)
+                let http = OSCQueryHTTPHandler(namespace: box, filter: filter, web: web)
                 let host = channel.remoteAddress?.ipAddress ?? ""
-                // A WebSocket upgrade on any path is LISTEN's stream (allowed senders only). Without the
-                // token, when one is set, the socket is closed at once with 1008 and why.
+                // A WebSocket upgrade on any path is LISTEN's stream (allowed senders only). Opened by a
+                // page of another site, or without the token when one is set, the socket is closed at
+                // once with 1008 and why.
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: 1 << 16,
                     shouldUpgrade: { channel, _ in
                         channel.eventLoop.makeSucceededFuture(filter.allows(host) ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, head in
-                        let admitted = web.admits(uri: head.uri, headers: head.headers.map { ($0.name, $0.value) })
-                        return channel.pipeline.addHandler(OSCQueryListenHandler(namespace: namespace, web: web, host: host, admitted: admitted))
+                        let headers = head.headers.map { ($0.name, $0.value) }
+                        let refusal = web.foreignSite(headers: headers)
+                            ?? (web.admits(uri: head.uri, headers: headers) ? nil : OSCQueryListenHandler.tokenRefusal)
+                        return channel.pipeline.addHandler(OSCQueryListenHandler(namespace: box, web: web, host: host, refusal: refusal))
                     })
                 let idle = IdleHTTPConnectionCloser()
                 do {
@@ -78,6 +84,10 @@ public final class OSCQueryServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// The tree as it is now (for another model's parameters): requests read the new one at once, and
+    /// every LISTEN stream is sent PATH_ADDED and PATH_REMOVED for the methods that came and went.
+    public func replace(namespace: OSCQueryNamespace) { box.replace(with: namespace) }
+
     private var stopped = false
     /// Closes the listening socket and its connections.
     public func stop() {
@@ -98,7 +108,7 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let namespace: OSCQueryNamespace
+    private let box: NamespaceBox
     private let filter: NetworkFilter
     private let web: WebSurface
     private var head: HTTPRequestHead?
@@ -106,7 +116,7 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
     /// A GET has no body; more than this is refused.
     static let maximumBody = 64 * 1024
 
-    init(namespace: OSCQueryNamespace, filter: NetworkFilter, web: WebSurface) { self.namespace = namespace; self.filter = filter; self.web = web }
+    init(namespace: NamespaceBox, filter: NetworkFilter, web: WebSurface) { box = namespace; self.filter = filter; self.web = web }
 
     /// What is sent back: JSON, or the web surface's page, with headers of its own.
     struct Reply {
@@ -150,7 +160,7 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
         if (path == "/" || path.isEmpty), attribute == nil, h.headers["accept"].contains(where: { $0.contains("text/html") }) {
             return page(h, headers: headers)
         }
-        switch namespace.answer(path: path.isEmpty ? "/" : path, attribute: attribute) {
+        switch box.current.namespace.answer(path: path.isEmpty ? "/" : path, attribute: attribute) {
         case .json(let j): return .json(.ok, j)
         case .notFound: return .json(.notFound, ["error": "no node at \(path)"])
         case .unknownAttribute(let a): return .json(.badRequest, ["error": "unknown attribute \(a)"])
@@ -161,6 +171,9 @@ final class OSCQueryHTTPHandler: ChannelInboundHandler, RemovableChannelHandler,
     /// The web control surface; with a token, only to a request that has it (the page then keeps it
     /// as a cookie, for the WebSocket and the tree).
     private func page(_ h: HTTPRequestHead, headers: [(String, String)]) -> Reply {
+        if let why = web.foreignSite(headers: headers) {
+            return Reply(status: .forbidden, body: Data((why + "\n").utf8), contentType: "text/plain; charset=utf-8")
+        }
         guard web.admits(uri: h.uri, headers: headers) else {
             return Reply(status: .unauthorized, body: Data("This engine's web surface asks for its token: open /?token=… (latentvj live --web-token).\n".utf8),
                          contentType: "text/plain; charset=utf-8")

@@ -33,6 +33,7 @@ public final class WebSocketSender: @unchecked Sendable {
             try upgraded.futureResult.wait()
             deadline.cancel()
         } catch {
+            upgraded.fail(error)            // a promise is always completed
             try? group.syncShutdownGracefully()
             throw error
         }

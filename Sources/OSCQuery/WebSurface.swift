@@ -30,6 +30,35 @@ public struct WebSurface: Sendable {
     /// endian), then RGBx. An OSC message starts with "/" (or "#bundle"), so a client tells them apart.
     static let previewMagic: [UInt8] = Array("LVJP".utf8)
 
+    /// Why a browser's request for the page or the WebSocket is refused whatever the token: a page of
+    /// another site opening our WebSocket (its Origin is not this server), or a name this engine does not
+    /// go by (DNS rebinding: another site's name pointed at this machine). nil: it may go on.
+    func foreignSite(headers: [(String, String)]) -> String? {
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name }?.1 }
+        guard let host = header("host")?.lowercased() else { return nil }      // HTTP/1.0: no name to check
+        let name = Self.hostName(of: host)
+        let me = ProcessInfo.processInfo.hostName.lowercased()
+        let ours = Self.isAddress(name) || name == "localhost" || name.hasSuffix(".local") || name == me
+            || name == me.split(separator: ".").first.map(String.init)
+        guard ours else { return "this engine is not \(name): open it by its address (or NAME.local)" }
+        if let origin = header("origin")?.lowercased(), origin != "null" {
+            let site = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? origin
+            guard site == host else { return "a page from \(origin) may not control this engine" }
+        }
+        return nil
+    }
+
+    /// "host:port" or "[v6]:port" without the port.
+    static func hostName(of host: String) -> String {
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") { return String(host[host.index(after: host.startIndex)..<end]) }
+        return host.split(separator: ":").first.map(String.init) ?? host
+    }
+
+    static func isAddress(_ name: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1
+    }
+
     /// Whether a request carries the token (when one is set): in the query, a cookie or the header.
     func admits(uri: String, headers: [(String, String)]) -> Bool {
         guard let token, !token.isEmpty else { return true }

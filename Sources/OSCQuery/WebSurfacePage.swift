@@ -63,7 +63,7 @@ button.learn.armed { background:var(--amber); color:#000; }
 const query = new URLSearchParams(location.search);
 const token = query.get("token");
 const controls = {};          // OSC address -> {node, set(value), busy}
-let socket = null, tree = null, morphOn = true, armed = null;
+let socket = null, tree = null, morphOn = true, armed = null, wasConnected = false;
 const sparkValues = [];
 // What arrived, for monitors and the tests: preview frames, values, status messages.
 const stats = window.lvjStats = {previews: 0, values: 0, status: 0};
@@ -130,7 +130,7 @@ function control(n) {
   } else {
     const r = el("input", {type: "range", min: range.MIN, max: range.MAX, step: n.TYPE === "i" ? 1 : "any"});
     r.oninput = () => { c.busy = true; const v = Number(r.value); val.textContent = show(n, v); send(n.FULL_PATH, [{t: n.TYPE, v: v}]); };
-    r.onchange = r.onpointerup = () => { c.busy = false; };
+    r.onchange = r.onpointerup = r.onpointercancel = r.onblur = () => { c.busy = false; };
     ctl.append(r); c.set = v => { if (!c.busy) r.value = v; val.textContent = show(n, v); };
   }
   if (n.ACCESS === 3) {
@@ -212,6 +212,8 @@ function connect() {
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/" + (token ? "?token=" + encodeURIComponent(token) : "");
   socket = new WebSocket(url); socket.binaryType = "arraybuffer";
   socket.onopen = () => {
+    if (wasConnected) { location.reload(); return; }     // the engine came back: its controls may be others
+    wasConnected = true;
     const c = document.getElementById("conn"); c.textContent = "connected"; c.className = "ok";
     for (const p of Object.keys(controls)) if (controls[p].node.TYPE !== "N") socket.send(JSON.stringify({COMMAND: "LISTEN", DATA: p}));
     socket.send(JSON.stringify({COMMAND: "LISTEN", DATA: "/lvj/status"}));
@@ -228,7 +230,11 @@ function connect() {
     if (address === "/lvj/control/quantize") document.getElementById("quant").textContent = args[0];
     if (c) { c.set(args[0]); if (c.learn && armed === c.learn) { armed.classList.remove("armed"); armed = null; } }
   };
-  socket.onclose = () => { const c = document.getElementById("conn"); c.textContent = "reconnecting…"; c.className = ""; setTimeout(connect, 1000); };
+  socket.onclose = e => {
+    const c = document.getElementById("conn"); c.className = "";
+    if (e.code === 1008) { c.textContent = e.reason || "refused"; return; }     // a token or another site: retrying cannot help
+    c.textContent = "reconnecting…"; setTimeout(connect, 1000);
+  };
 }
 
 document.getElementById("morphmode").onclick = e => { morphOn = !morphOn; e.target.classList.toggle("on", morphOn); };

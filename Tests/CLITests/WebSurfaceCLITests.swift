@@ -12,8 +12,13 @@ final class WebSurfaceCLITests: CLIWorkspaceTestCase {
 
     func testAPhoneAndATabletControlTheRunningEngineAndStayInSync() throws {
         let browser = try HeadlessBrowser(environment: environment)
-        let mkv = folder + "/set.mkv", log = folder + "/set.performance.jsonl"
-        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--oscquery-port", "0", "--record", mkv], environment: environment)
+        let mkv = folder + "/set.mkv", log = folder + "/set.performance.jsonl", presets = folder + "/presets"
+        // The shipped presets, copied: the page saves one.
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Presets").path
+        try FileManager.default.copyItem(atPath: shipped, toPath: presets)
+        let engine = try RunningEngine(["--headless", "--osc-port", "0", "--oscquery-port", "0", "--record", mkv, "--presets", presets],
+                                       environment: environment)
         let port = try XCTUnwrap(engine.oscQueryPort)
         let url = "http://127.0.0.1:\(port)/"
         try browser.open("phone", url, width: 390, height: 844)
@@ -39,6 +44,10 @@ final class WebSurfaceCLITests: CLIWorkspaceTestCase {
         _ = try browser.js("phone", "document.getElementById('morphmode').click(); document.querySelector('[data-preset=\"calm\"]').click(); return 1")
         let recalled = try engine.waitForEvent("preset_recalled", "name", "calm")
         XCTAssertEqual(recalled["morph_seconds"] as? Double, 0)
+        // Saved from the phone: the tablet's preset buttons gain it.
+        _ = try browser.js("phone", "document.getElementById('savename').value = 'from phone'; document.getElementById('save').click(); return 1")
+        _ = try engine.waitForEvent("preset_saved", "name", "from phone")
+        try browser.waitUntil("tablet", "the tablet lists the saved preset", "document.querySelector('[data-preset=\"from phone\"]')")
         // MIDI learn from a control's button.
         _ = try browser.js("tablet", "document.querySelector('[data-path=\"/lvj/deep/amplitude\"] button.learn').click(); return 1")
         _ = try engine.waitForEvent("learn_armed", "parameter", "deep.amplitude")
@@ -84,6 +93,15 @@ final class WebSurfaceCLITests: CLIWorkspaceTestCase {
                       "no token, no WebSocket: closed at once with why\n\(refused)")
         XCTAssertEqual(try OSCQueryClients.upgradeStatus(port: port, headers: ["Cookie: lvj_token=s3cret"]), "HTTP/1.1 101 Switching Protocols\nopen",
                        "the cookie opens it")
+        XCTAssertEqual(try OSCQueryClients.upgradeStatus(port: port, headers: ["Authorization: Bearer s3cret"]), "HTTP/1.1 101 Switching Protocols\nopen",
+                       "so does the header")
+        for wrong in [["Cookie: lvj_token=s3cre"], ["Authorization: Bearer wrong"]] {
+            XCTAssertTrue(try OSCQueryClients.upgradeStatus(port: port, headers: wrong).contains("close 1008"), "\(wrong)")
+        }
+        // A page of another site may not open the socket, even with the token; nor a name that is not ours.
+        let foreign = try OSCQueryClients.upgradeStatus(port: port, headers: ["Cookie: lvj_token=s3cret", "Origin: http://evil.example"])
+        XCTAssertTrue(foreign.contains("close 1008 a page from http://evil.example"), foreign)
+        XCTAssertEqual(try OSCQueryClients.curl(base + "?token=s3cret", html + ["-H", "Host: evil.example:\(port)"]).status, 403, "DNS rebinding")
         // In Chromium: the page with the token connects and controls the engine.
         let browser = try HeadlessBrowser(environment: environment)
         try browser.open("phone", base + "?token=s3cret", width: 390, height: 844)

@@ -97,7 +97,8 @@ final class OSCQueryTests: TimeLimitedTestCase {
         XCTAssertEqual(info["OSC_PORT"] as? Int, 9123); XCTAssertEqual(info["OSC_TRANSPORT"] as? String, "UDP")
         XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["VALUE"], true)
         XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["LISTEN"], true)
-        XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["PATH_ADDED"], false, "not offered until it is served")
+        XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["PATH_ADDED"], true)
+        XCTAssertEqual((info["EXTENSIONS"] as? [String: Bool])?["PATH_RENAMED"], false, "not offered: it is not served")
         guard case .noContent = namespace.answer(path: "/lvj", attribute: "VALUE") else { return XCTFail("a container has no VALUE") }
         guard case .unknownAttribute("COLOUR") = namespace.answer(path: "/lvj/intensity", attribute: "COLOUR") else { return XCTFail("unknown") }
         guard case .notFound = namespace.answer(path: "/lvj/nothing", attribute: nil) else { return XCTFail("404") }
@@ -197,6 +198,7 @@ final class OSCQueryTests: TimeLimitedTestCase {
         store.set("intensity", 0.5)
         try waitFor("LISTEN goes on", timeout: 60, details: { client.tail }) { values().count >= 4 }
         XCTAssertEqual(values()[3].0, "/lvj/intensity")
+        XCTAssertEqual(values()[3].1 as? Double ?? 0, 0.5, accuracy: 1e-6, "the LISTENed change, not the feedback broadcast")
         XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
     }
 
@@ -241,6 +243,33 @@ final class OSCQueryTests: TimeLimitedTestCase {
         client.write(line: #"{"COMMAND":"IGNORE","DATA":"/lvj/preview"}"#)
         try waitFor("not watched", timeout: 60, details: { client.tail }) { preview.watching.value == 0 }
         _ = try client.stop()
+    }
+
+    /// Another namespace (another model's knobs): LISTEN streams are told what came and went, the tree
+    /// answers the new one, and what was listened to and is still there streams on.
+    func testAReplacedNamespaceIsAnnouncedWithPathAddedAndRemoved() throws {
+        let server = try OSCQueryServer(port: 0, namespace: namespace)
+        defer { server.stop() }
+        let client = try OSCQueryClients.listen(port: server.port, count: 2, paths: ["/lvj/intensity"])
+        try waitFor("the value at once", timeout: 60, details: { client.tail }) { OSCQueryClients.values(client).count >= 1 }
+        let other = ParameterRegistry.live(noiseResolutions: [4, 8], featureGroups: ["rms", "chroma"])
+        let otherStore = ParameterStore(registry: other)
+        server.replace(namespace: OSCQueryNamespace(registry: other, commands: OSCCommand.table(for: other), oscPort: 9123) { [otherStore] in otherStore.value($0) })
+        func texts() -> [[String: String]] {
+            client.jsonLines.filter { $0["event"] as? String == "text" }.compactMap {
+                ($0["text"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+            }
+        }
+        try waitFor("PATH_ADDED and PATH_REMOVED", timeout: 60, details: { client.tail }) { texts().count >= 2 }
+        XCTAssertTrue(texts().contains(["COMMAND": "PATH_ADDED", "DATA": "/lvj/weight/chroma"]), "\(texts())")
+        XCTAssertTrue(texts().contains(["COMMAND": "PATH_REMOVED", "DATA": "/lvj/weight/onsets"]), "\(texts())")
+        XCTAssertEqual(texts().count, 2, "nothing else changed")
+        XCTAssertEqual(try curl("http://127.0.0.1:\(server.port)/lvj/weight/chroma").status, 200)
+        XCTAssertEqual(try curl("http://127.0.0.1:\(server.port)/lvj/weight/onsets").status, 404)
+        otherStore.set("intensity", 2.75)
+        try waitFor("intensity streams on from the new namespace", timeout: 60, details: { client.tail }) { OSCQueryClients.values(client).count >= 2 }
+        XCTAssertEqual(OSCQueryClients.values(client)[1].args.first as? Double ?? 0, 2.75, accuracy: 1e-6)
+        XCTAssertEqual(try client.waitForExit(timeout: 60), 0, client.tail)
     }
 
     /// A connection that sends nothing is closed after the idle time; the server answers on.

@@ -31,7 +31,11 @@ public final class HeadlessBrowser {
             self.child.jsonLines.count >= want || !self.child.isRunning
         }
         let answers = child.jsonLines
-        guard answers.count >= want else { throw XCTSkip("Chromium ended: \(child.stderr.suffix(400))") }
+        // Chromium that never answered is missing a part (skip); one that ended mid-test is a failure.
+        guard answers.count >= want else {
+            if answered == 0 { throw XCTSkip("Chromium did not start: \(child.stderr.suffix(400))") }
+            throw BrowserError(description: "Chromium ended mid-test: \(child.stderr.suffix(400))")
+        }
         answered = want
         let answer = answers[want - 1]
         guard answer["ok"] as? Bool == true else {

@@ -28,8 +28,9 @@ public enum OSCQueryClients {
     }
 
     /// What a WebSocket upgrade request to `port` (extra header lines added) is answered with: the status
-    /// line, then "close CODE REASON" when the server closes the socket at once (or "open" when it
-    /// sends nothing within two seconds: a stream waiting for LISTEN).
+    /// line, then "close CODE REASON" when the server closes the socket at once with a close frame,
+    /// "closed" without one, or "open" when it sends nothing for two seconds (a stream waiting for LISTEN:
+    /// a refusal comes at once, so two seconds of silence after the 101 is an open stream).
     public static func upgradeStatus(port: Int, headers: [String] = []) throws -> String {
         let request = (["GET / HTTP/1.1", "Host: 127.0.0.1", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="] + headers).joined(separator: "\\r\\n") + "\\r\\n\\r\\n"
@@ -37,17 +38,26 @@ public enum OSCQueryClients {
             import socket
             s = socket.create_connection(("127.0.0.1", \(port)), timeout=30); s.sendall(b"\(request)")
             data = b""
-            while b"\\r\\n\\r\\n" not in data: data += s.recv(4096)
+            while b"\\r\\n\\r\\n" not in data:
+                more = s.recv(4096)
+                if not more: break
+                data += more
             head, rest = data.split(b"\\r\\n\\r\\n", 1)
             print(head.split(b"\\r\\n")[0].decode())
             s.settimeout(2)
             try:
-                while len(rest) < 2: rest += s.recv(4096)
+                def more():
+                    b = s.recv(4096)
+                    if not b: raise EOFError
+                    return b
+                while len(rest) < 2: rest += more()
                 n = rest[1] & 127
-                while len(rest) < 2 + n: rest += s.recv(4096)
+                while len(rest) < 2 + n: rest += more()
                 if rest[0] & 15 == 8: print("close", int.from_bytes(rest[2:4], "big"), rest[4:2 + n].decode())
             except socket.timeout:
                 print("open")
+            except EOFError:
+                print("closed")
             """], name: "upgrade")
         XCTAssertEqual(try child.waitForExit(timeout: 60), 0, child.stderr)
         return child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -145,9 +145,10 @@ public final class OSCServer: @unchecked Sendable {
         let reply = { (p: String, v: [OSCValue]) in if let source { self.send(to: source, p, v) } }
 
         if let index = store.registry.index(ofOSC: path) { return setParameter(index, arguments, path: path) }
-        if let command = commandsByAddress[path] {
+        // A doubled or trailing slash names the same command (`/lvj//learn`, `/lvj/learn/`).
+        if let command = commandsByAddress[path] ?? commandsByAddress["/" + path.split(separator: "/").joined(separator: "/")] {
             switch command.parse(arguments, registry: store.registry) {
-            case .success(let values): return perform(command.action, values, source: source, host: host, reply: reply)
+            case .success(let values): return perform(command.action, values, path: path, source: source, host: host, reply: reply)
             case .failure(let reason): return reject(reason, path, from: host)
             }
         }
@@ -160,7 +161,7 @@ public final class OSCServer: @unchecked Sendable {
     }
 
     /// A command whose arguments are valid (`values` as its table entry lists them).
-    private func perform(_ action: OSCCommand.Action, _ values: [OSCCommand.Value], source: UnsafeMutableRawPointer?, host: String,
+    private func perform(_ action: OSCCommand.Action, _ values: [OSCCommand.Value], path: String, source: UnsafeMutableRawPointer?, host: String,
                          reply: (String, [OSCValue]) -> Void) {
         func text(_ k: Int) -> String { if case .text(let t) = values[k] { t } else { "" } }
         func number(_ k: Int) -> Double? { if case .number(let n) = values[k] { n } else { nil } }
@@ -173,7 +174,7 @@ public final class OSCServer: @unchecked Sendable {
         case .learn: queue(.learn(parameter: parameter(0)))
         case .reload: queue(.reload(ReloadTarget(rawValue: text(0)) ?? .all))
         case .recordStart, .recordStop:
-            guard let i = store.registry.index(of: "record") else { return reject(.unknownAddress, "/lvj/record", from: host) }
+            guard let i = store.registry.index(of: "record") else { return reject(.unknownAddress, path, from: host) }
             store.set(i, action == .recordStart ? 1 : 0)
         case .fire(let i): store.set(i, 1)
         case .list:
@@ -187,7 +188,7 @@ public final class OSCServer: @unchecked Sendable {
             reply(store.registry[i].oscAddress, [.number(store.value(i))])
         case .subscribe, .unsubscribe:
             let sourcePort = source.flatMap { lo_address_get_port($0) }.flatMap { Int(String(cString: $0)) }
-            guard let port = number(0).map(Int.init) ?? sourcePort else { return reject(.outOfRange, "/lvj/subscribe", from: host) }
+            guard let port = number(0).map(Int.init) ?? sourcePort else { return reject(.outOfRange, path, from: host) }
             if action == .subscribe { subscribe(host: host, port: port) } else { unsubscribe(host: host, port: port) }
         }
         count()

@@ -38,11 +38,14 @@ enum OSCMessage {
         for i in 0..<Int(count) {
             guard let arg = argv[i] else { continue }
             let tag = UInt8(bitPattern: types[i])
+            // Only the argument's own bytes are read: `arg.pointee` would load the whole lo_arg union,
+            // past the end of a message whose last argument is a 4-byte one (found by fuzzing).
+            let raw = UnsafeRawPointer(arg)
             switch tag {
-            case UInt8(ascii: "f"): arguments.append(.number(Double(arg.pointee.f)))
-            case UInt8(ascii: "d"): arguments.append(.number(arg.pointee.d))
-            case UInt8(ascii: "i"): arguments.append(.number(Double(arg.pointee.i)))
-            case UInt8(ascii: "h"): arguments.append(.number(Double(arg.pointee.h)))
+            case UInt8(ascii: "f"): arguments.append(.number(Double(raw.loadUnaligned(as: Float.self))))
+            case UInt8(ascii: "d"): arguments.append(.number(raw.loadUnaligned(as: Double.self)))
+            case UInt8(ascii: "i"): arguments.append(.number(Double(raw.loadUnaligned(as: Int32.self))))
+            case UInt8(ascii: "h"): arguments.append(.number(Double(raw.loadUnaligned(as: Int64.self))))
             case UInt8(ascii: "T"): arguments.append(.bool(true))
             case UInt8(ascii: "F"): arguments.append(.bool(false))
             case UInt8(ascii: "s"), UInt8(ascii: "S"):
