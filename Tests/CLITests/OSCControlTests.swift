@@ -74,7 +74,12 @@ final class OSCControlTests: EngineOSCTestCase {
         XCTAssertEqual(sent.first?["sent"] as? Int, 10000)
         try oscsend(["/lvj/intensity", "f", "1.5"])                 // and a good message still works afterwards
         try engine.waitForValue("/lvj/intensity", 1.5)
-        try waitFor("the engine to count the burst's rejections", details: { "\(engine.oscCounts)" }) { engine.oscCounts.rejected >= 5000 }
+        // Half the burst at least is accounted for: rejected by the engine, or dropped by the kernel before
+        // the engine saw it (a loaded machine cannot keep up with a flood at full speed; random noise
+        // that liblo drops silently is neither).
+        try waitFor("the engine to count the burst's rejections", details: { "\(engine.oscCounts), dropped by the kernel: \(udpDrops(port: self.port))" }) {
+            engine.oscCounts.rejected >= 1000 && engine.oscCounts.rejected + udpDrops(port: self.port) >= 5000
+        }
         try engine.waitForFrames(30)
         XCTAssertGreaterThan(engine.frames, before + 30, "frames kept coming through the flood")
         let end = try engine.stop()
