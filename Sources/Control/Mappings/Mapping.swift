@@ -226,7 +226,9 @@ struct MappingParser {
             let key = duplicates.first ?? "yaml"
             let lines = context.text.components(separatedBy: "\n")
             let indent = context.mark.column - 1
-            for n in context.mark.line..<lines.count {
+            // Yams counts a lone "\r" as a line break too, so its line can lie past the "\n"-split lines
+            // (an empty range then, not a trap: found by fuzzing).
+            for n in min(context.mark.line, lines.count)..<lines.count {
                 let line = lines[n].unicodeScalars
                 guard line.count > indent, line.prefix(indent).allSatisfy({ $0 == " " }) else { continue }
                 if String(String.UnicodeScalarView(line.dropFirst(indent))).hasPrefix(key + ":") {
