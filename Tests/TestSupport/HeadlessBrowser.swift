@@ -55,10 +55,14 @@ public final class HeadlessBrowser {
 
     public func screenshot(_ client: String, to path: String) throws { try command(["op": "shot", "client": client, "path": path]) }
 
-    /// Waits until `script` (an expression) is true in the client's page.
+    /// Waits until `expression` is true in the client's page: the driver polls it (its `wait` op), with
+    /// the test's deadline, scaled as every wait is.
     public func waitUntil(_ client: String, _ what: String, _ expression: String, timeout: Double = 120) throws {
-        try waitFor(what, timeout: timeout, every: 0.1, details: { self.child.failureDetails() }) {
-            (try self.js(client, "return !!(\(expression))")) as? Bool == true
+        let limit = TestDeadline.seconds(timeout)
+        do {
+            try command(["op": "wait", "client": client, "expression": expression, "timeout": limit], timeout: limit + 30)
+        } catch let e as BrowserError {
+            throw TestTimeout(what: what, seconds: limit, details: "\(e)\n" + child.failureDetails())
         }
     }
 }
